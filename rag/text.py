@@ -1,0 +1,127 @@
+"""Vietnamese text utilities shared by loading, lexical search and answering.
+
+- :func:`normalize` makes one canonical spelling (NFC, one tone-placement style),
+- :func:`fold` strips tone marks and diacritics the way people type without them,
+- :func:`tokenize` splits into lowercase syllables (numbers kept whole),
+- :func:`sentence_spans` finds sentence boundaries.
+
+>>> fold("Triều Tiên đã gửi bao nhiêu quân?")
+'trieu tien da gui bao nhieu quan?'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Tone marks (combining) in NFD; the other Vietnamese diacritics (breve,
+# circumflex, horn) are combining marks too and are stripped by fold().
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+# "Old" tone placement (hòa, thúy) is what Vietnamese news mostly prints; the
+# "new" one (hoà, thuý) is rewritten to it so both spellings index alike.
+_NEW_STYLE = re.compile(
+    r"(?<![qQ])([oOuU])([" + _TONES + r"]?)([aAeEyY])([" + _TONES + r"])(?![^\W\d_])"
+)
+
+
+def normalize(text: str) -> str:
+    """Unicode NFC with old-style tone placement (``hoà`` → ``hòa``)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    moved = _NEW_STYLE.sub(_move_tone, decomposed)
+    return unicodedata.normalize("NFC", moved)
+
+
+def _move_tone(match: re.Match[str]) -> str:
+    first, first_tone, second, tone = match.groups()
+    if first.lower() == "o" and second.lower() == "y":
+        return match.group(0)
+    if first.lower() == "u" and second.lower() != "y":
+        return match.group(0)
+    if first_tone:
+        return match.group(0)
+    return first + tone + second
+
+
+def fold(text: str) -> str:
+    """Lowercase, remove every diacritic, ``đ`` → ``d``: how people type without accents."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d{3})+(?![\d])|\d+(?:,\d+)?|[^\W\d_]+")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase syllables and numbers; ``10.000`` and ``10,000`` both become ``10000``.
+
+    >>> tokenize("Triều Tiên đưa hơn 10.000 quân")
+    ['triều', 'tiên', 'đưa', 'hơn', '10000', 'quân']
+    """
+    out = []
+    for tok in _TOKEN.findall(unicodedata.normalize("NFC", text).lower()):
+        if tok[0].isdigit() and re.fullmatch(r"\d+(?:[.,]\d{3})+", tok):
+            tok = tok.replace(".", "").replace(",", "")
+        out.append(tok)
+    return out
+
+
+def folded_tokens(text: str) -> list[str]:
+    """:func:`tokenize` then :func:`fold` each token."""
+    return [fold(t) for t in tokenize(text)]
+
+
+# Function words and question words carry no topic; they are ignored when
+# deciding whether a passage really talks about what was asked. Folded forms,
+# so words whose folded form is also a content word (họ/hỗ, bà/ba, năm/nam)
+# are left out.
+STOPWORDS = frozenset(
+    fold(w)
+    for w in """
+    và của là có được các những một trong cho với đã này khi về từ theo đến để tại
+    thì mà nhưng cũng như ra vào lại sẽ đang bị do vì nếu rằng hay hoặc nên trên dưới
+    sau trước giữa hơn nhiều ít rất đó kia ấy nào gì ai đâu sao bao nhiêu mấy không chưa
+    phải việc người ông anh chị chúng tôi nó lần cái điều
+    bởi vậy thế nhất cùng đều chỉ mới vừa hãy xin hỏi biết hiện nay
+    what who whom which when where why how many much is are was were the a an of in on
+    to for with did does do by from at and or that this about has have had
+    """.split()
+)
+
+
+def content_terms(text: str) -> list[str]:
+    """Folded tokens that carry meaning (no stopwords, no single letters)."""
+    return [t for t in folded_tokens(text) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’»)\]]*\s+(?=[\"“‘«(\[]?[^\W_a-zđ]|\d)|\n+")
+_ABBREVIATIONS = ("TP.", "Tp.", "ThS.", "TS.", "PGS.", "GS.", "BS.", "St.", "Mr.", "Dr.", "v.v.")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of ``text[start:end]``, whitespace trimmed.
+
+    >>> s = "Nga đồng ý. Mỹ từ chối!"
+    >>> [s[a:b] for a, b in sentence_spans(s)]
+    ['Nga đồng ý.', 'Mỹ từ chối!']
+    """
+    stop = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for match in _SENTENCE_END.finditer(text, start, stop):
+        piece_end = match.start()
+        if match.group(0)[0] not in "\n" and text[cursor:piece_end].endswith(_ABBREVIATIONS):
+            continue
+        _append_trimmed(text, cursor, match.end() if text[piece_end] != "\n" else piece_end, spans)
+        cursor = match.end()
+    _append_trimmed(text, cursor, stop, spans)
+    return spans
+
+
+def _append_trimmed(text: str, a: int, b: int, spans: list[tuple[int, int]]) -> None:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if b > a:
+        spans.append((a, b))
