@@ -75,18 +75,16 @@ def folded_tokens(text: str) -> list[str]:
 # deciding whether a passage really talks about what was asked. Folded forms,
 # so words whose folded form is also a content word (họ/hỗ, bà/ba, năm/nam)
 # are left out.
-STOPWORDS = frozenset(
-    fold(w)
-    for w in """
-    và của là có được các những một trong cho với đã này khi về từ theo đến để tại
-    thì mà nhưng cũng như ra vào lại sẽ đang bị do vì nếu rằng hay hoặc nên trên dưới
-    sau trước giữa hơn nhiều ít rất đó kia ấy nào gì ai đâu sao bao nhiêu mấy không chưa
-    phải việc người ông anh chị chúng tôi nó lần cái điều
-    bởi vậy thế nhất cùng đều chỉ mới vừa hãy xin hỏi biết hiện nay
-    what who whom which when where why how many much is are was were the a an of in on
-    to for with did does do by from at and or that this about has have had
-    """.split()
-)
+_STOPWORD_TEXT = """
+    và của là có được các những một trong cho với đã này khi về từ theo đến để tại thì mà
+    nhưng cũng như ra vào lại sẽ đang bị do vì nếu rằng hay hoặc nên trên dưới sau trước
+    giữa hơn nhiều ít rất đó kia ấy nào gì ai đâu sao bao nhiêu mấy không chưa phải việc
+    người ông anh chị chúng tôi nó lần cái điều bởi vậy thế nhất cùng đều chỉ mới vừa hãy
+    xin hỏi biết hiện nay what who whom which when where why how many much is are was were
+    the a an of in on to for with did does do by from at and or that this about has have
+    had
+"""
+STOPWORDS = frozenset(fold(w) for w in _STOPWORD_TEXT.split())
 
 
 def content_terms(text: str) -> list[str]:
@@ -125,3 +123,26 @@ def _append_trimmed(text: str, a: int, b: int, spans: list[tuple[int, int]]) -> 
         b -= 1
     if b > a:
         spans.append((a, b))
+
+
+_SYLLABLE = re.compile(
+    r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?"
+)
+
+
+def looks_vietnamese(text: str) -> bool:
+    """True if ``text`` reads as Vietnamese, typed with or without diacritics.
+
+    Without diacritics, a word is taken as Vietnamese when it is a possible
+    Vietnamese syllable; English words mostly are not (``how``, ``troops``).
+
+    >>> looks_vietnamese("trieu tien gui bao nhieu quan"), looks_vietnamese("How many troops?")
+    (True, False)
+    """
+    words = [t for t in tokenize(text) if not t.isdigit()]
+    if not words:
+        return True
+    if any(fold(w) != w for w in words):
+        return True
+    valid = sum(1 for w in words if _SYLLABLE.fullmatch(w))
+    return valid * 2 > len(words)

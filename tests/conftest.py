@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import socket
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,7 +44,7 @@ class FakeEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             toks = folded_tokens(text)
-            for feat in toks + [a + " " + b for a, b in zip(toks, toks[1:])]:
+            for feat in toks + [a + " " + b for a, b in itertools.pairwise(toks)]:
                 h = hashlib.blake2b((self._seed + feat).encode(), digest_size=8).digest()
                 out[row, int.from_bytes(h[:4], "little") % self.dim] += 1.0 if h[4] & 1 else -1.0
             norm = np.linalg.norm(out[row])
@@ -53,7 +54,9 @@ class FakeEmbedder:
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._embed(texts)
 
-    def embed_passages(self, texts: Sequence[str], batch_size: int = 16, progress=None) -> np.ndarray:
+    def embed_passages(
+        self, texts: Sequence[str], batch_size: int = 16, progress=None
+    ) -> np.ndarray:
         vecs = self._embed(texts)
         if progress is not None:
             progress(len(texts))

@@ -1,0 +1,196 @@
+"""The ``rag`` command: parse flags, call the library, print.
+
+User mistakes (missing index, bad file, empty question) end with a one-line
+``Error: ...`` on stderr and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .config import RETRIEVERS, Settings
+from .errors import RagError
+
+
+def _settings(**flags: Any) -> Settings:
+    return Settings.from_env().with_overrides(**flags)
+
+
+def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn project errors into one line on stderr and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except RagError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def corpus_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--corpus (repeatable), --index and --model, shared by every command."""
+    fn = click.option(
+        "--model",
+        default=None,
+        help="Sentence-transformers model name or path (default: multilingual-e5-small).",
+    )(fn)
+    fn = click.option(
+        "--index", "index", type=click.Path(path_type=Path), default=None,
+        help="Index folder (default: index/).",
+    )(fn)  # fmt: skip
+    fn = click.option(
+        "--corpus", "corpus", multiple=True, type=click.Path(path_type=Path),
+        help="Corpus folder; repeat for several (default: seeds/).",
+    )(fn)  # fmt: skip
+    return fn
+
+
+def search_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--k", "k", type=click.IntRange(1, 100), default=None,
+                      help="Number of passages to retrieve (default 5).")(fn)  # fmt: skip
+    fn = click.option("--retriever", type=click.Choice(RETRIEVERS), default=None,
+                      help="How to search (default hybrid).")(fn)  # fmt: skip
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vnrag")
+def cli() -> None:
+    """Question answering over Vietnamese news articles, with cited sources."""
+
+
+@cli.group("index")
+def index_group() -> None:
+    """Build and inspect the index."""
+
+
+@index_group.command("build")
+@corpus_options
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@_friendly
+def index_build(quiet: bool, **flags: Any) -> None:
+    """Read the corpus, embed it and replace the index atomically."""
+    from .embedding import load_embedder
+    from .index import build_index
+
+    settings = _settings(**flags)
+    embedder = load_embedder(settings)
+    bar: Any = None
+
+    def progress(stage: str, done: int, total: int) -> None:
+        nonlocal bar
+        if quiet or stage != "embed" or not total:
+            return
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="text", desc="Embedding", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    report = build_index(settings, embedder, progress=progress)
+    if bar is not None:
+        bar.close()
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    rate = report.chunks / report.seconds if report.seconds else 0.0
+    click.echo(
+        f"Indexed {report.articles} articles as {report.chunks} chunks "
+        f"({report.sentences} sentences) into {settings.index}/ "
+        f"in {report.seconds:.1f} s ({rate:.0f} chunks/s"
+        + (f", {report.reused_vectors} vectors reused" if report.reused_vectors else "")
+        + ")."
+        + (f" {len(report.duplicates)} duplicate articles skipped." if report.duplicates else "")
+    )
+
+
+@index_group.command("info")
+@click.option("--index", "index", type=click.Path(path_type=Path), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@_friendly
+def index_info(as_json: bool, index: Path | None) -> None:
+    """What is in the index: articles, chunks, model, when it was built."""
+    from .index import read_manifest
+
+    settings = _settings(index=index)
+    manifest = read_manifest(settings.index)
+    if as_json:
+        click.echo(json.dumps(manifest, ensure_ascii=False, indent=2))
+        return
+    counts, model, chunking = manifest["counts"], manifest["model"], manifest["chunking"]
+    rows = [
+        ("Index", f"{settings.index}/"),
+        ("Articles", counts["articles"]),
+        ("Chunks", counts["chunks"]),
+        ("Sentences", counts["sentences"]),
+        ("Model", f"{model['name']} ({model['dim']} dims, weights {model['fingerprint'][:12]})"),
+        ("Chunking", f"{chunking['chunk_tokens']} tokens, overlap {chunking['chunk_overlap']}"),
+        ("Corpus", ", ".join(manifest["corpus"]["folders"])),
+        ("Built", manifest["built_at"]),
+        ("Version", manifest["package_version"]),
+    ]
+    for key, value in rows:
+        click.echo(f"{key:<10} {value}")
+
+
+@cli.command("ask")
+@click.argument("question")
+@corpus_options
+@search_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_friendly
+def ask(question: str, as_json: bool, retriever: str | None, k: int | None, **flags: Any) -> None:
+    """Answer QUESTION from the indexed articles, with citations."""
+    from .pipeline import RAG
+
+    rag = RAG.open(_settings(**flags))
+    answer = rag.ask(question, retriever=retriever, k=k)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(answer.text)
+    if answer.citations:
+        click.echo()
+        for c in answer.citations:
+            meta = ", ".join(x for x in (c.date, c.source) if x)
+            click.echo(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + f" — {c.path}")
+    elif answer.hits:
+        click.echo("\nClosest articles looked at:")
+        shown: list[str] = []
+        for hit in answer.hits:
+            if hit.chunk.article_id not in shown:
+                shown.append(hit.chunk.article_id)
+                click.echo(f"  - {rag.article(hit.chunk.article_id).title}")
+
+
+@cli.command("serve")
+@corpus_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
+@_friendly
+def serve(host: str, port: int, **flags: Any) -> None:
+    """Start the web chat."""
+    from ui.app import serve as run_server
+
+    run_server(_settings(**flags), host=host, port=port)
+
+
+def main() -> None:
+    """Entry point of the ``rag`` command."""
+    cli()
+
+
+if __name__ == "__main__":
+    main()
