@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -114,14 +115,82 @@ def _kinds(result: EvalResult) -> list[str]:
     return list(dict.fromkeys(k for run in result.runs for k in run.metrics["by_kind"]))
 
 
-# Columns of the per-kind tables: (label, value of a by_kind block).
-KIND_COLUMNS: tuple[tuple[str, Callable[[dict[str, Any]], float | None]], ...] = (
-    ("R@1", lambda mt: mt["recall@1"]),
-    ("MRR", lambda mt: mt["mrr@10"]),
-    ("Answer", lambda mt: mt["answer_accuracy"]),
+# Rows of the per-kind tables: (label, value of a by_kind block). "Right replies"
+# is left out: within one kind it repeats "Correct answer" or "Abstained".
+KIND_ROWS: tuple[tuple[str, Callable[[dict[str, Any]], float | None]], ...] = (
+    ("Right article first", lambda mt: mt["recall@1"]),
+    ("MRR@10", lambda mt: mt["mrr@10"]),
+    ("Correct answer", lambda mt: mt["answer_accuracy"]),
     ("Abstained", abstained_rate),
-    ("Right", correct_reply_rate),
 )
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a table: a label and one value per retriever."""
+
+    label: str
+    key: str  # the metric key: "_ms" keys print as milliseconds
+    values: tuple[float | int | None, ...]
+    better: str | None = "higher"  # "higher", "lower", or None: no value is best
+
+    def cells(self) -> list[str]:
+        return [format_value(self.key, v) for v in self.values]
+
+
+Section = tuple[str, list[Row]]
+
+
+def metric_sections(result: EvalResult) -> list[Section]:
+    """The main table: metrics grouped under headings, one value per retriever."""
+    return [
+        (
+            heading,
+            [
+                Row(label, key, tuple(r.metrics[key] for r in result.runs), _better(key))
+                for key, label in keys
+            ],
+        )
+        for heading, keys in SECTIONS
+    ]
+
+
+def _better(key: str) -> str:
+    return "lower" if key.endswith("_ms") or key == "false_abstain_rate" else "higher"
+
+
+def kind_sections(result: EvalResult) -> list[Section]:
+    """One section per question kind; rows that apply to no retriever are left out."""
+    sections: list[Section] = []
+    for kind in _kinds(result):
+        blocks = [run.metrics["by_kind"].get(kind) for run in result.runs]
+        n = next(b["questions"] for b in blocks if b)
+        first = next(b for b in blocks if b)
+        # Abstaining is right for a kind without answers, wrong for one with them.
+        abstain_better = (
+            "higher" if not first["answerable"] else "lower" if not first["unanswerable"] else None
+        )
+        rows = [
+            Row(
+                label,
+                label,
+                tuple(fn(b) if b else None for b in blocks),
+                abstain_better if label == "Abstained" else "higher",
+            )
+            for label, fn in KIND_ROWS
+        ]
+        rows = [row for row in rows if any(v is not None for v in row.values)]
+        sections.append((f"{kind} ({n} question{'s' if n != 1 else ''})", rows))
+    return sections
+
+
+def best_columns(row: Row) -> set[int]:
+    """Columns holding the best value of a row, when the retrievers differ at all."""
+    present = [(v, i) for i, v in enumerate(row.values) if v is not None]
+    if row.better is None or len({format_value(row.key, v) for v, _ in present}) < 2:
+        return set()
+    target = min(present)[0] if row.better == "lower" else max(present)[0]
+    return {i for v, i in present if v == target}
 
 
 # ------------------------------------------------------------------ terminal
@@ -141,52 +210,31 @@ def _retrievers_phrase(result: EvalResult) -> str:
     return f"retriever {names[0]}" if len(names) == 1 else "retrievers " + ", ".join(names)
 
 
-def _align(rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
-    """Left-align the first column, right-align the others."""
+def _text_table(title: str, names: Sequence[str], sections: Sequence[Section]) -> str:
+    """Headings flush left, labels indented, one right-aligned column per retriever."""
+    rows: list[list[str]] = [[title, *names]]
+    headings: dict[int, str] = {}
+    for heading, section_rows in sections:
+        headings[len(rows)] = heading
+        rows += [["  " + row.label, *row.cells()] for row in section_rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
-    for row in rows:
+    for i, row in enumerate(rows):
+        if i in headings:
+            lines.append(headings[i])
         cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
-        lines.append((indent + "  ".join(cells)).rstrip())
-    return lines
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
 
 
 def format_metrics_table(result: EvalResult) -> str:
     """Metrics as rows, one column per retriever, grouped under plain headings."""
-    rows: list[list[str]] = [["", *result.retrievers]]
-    headings: dict[int, str] = {}
-    for heading, keys in SECTIONS:
-        headings[len(rows)] = heading
-        for key, label in keys:
-            rows.append(["  " + label, *(format_value(key, r.metrics[key]) for r in result.runs)])
-    aligned = _align(rows)
-    out = []
-    for i, line in enumerate(aligned):
-        if i in headings:
-            out.append(headings[i])
-        out.append(line)
-    return "\n".join(out)
+    return _text_table("Metrics", result.retrievers, metric_sections(result))
 
 
 def format_kind_table(result: EvalResult) -> str:
-    """One row per question kind; for each retriever R@1, MRR, answer accuracy, abstentions."""
-    several = len(result.runs) > 1
-    header = ["kind", "n"]
-    for run in result.runs:
-        header += [f"{run.retriever} {label}" if several else label for label, _ in KIND_COLUMNS]
-    rows = [header]
-    for kind in _kinds(result):
-        blocks = [run.metrics["by_kind"].get(kind) for run in result.runs]
-        n = next(b["questions"] for b in blocks if b)
-        row = [kind, str(n)]
-        for block in blocks:
-            row += [format_value("", fn(block) if block else None) for _, fn in KIND_COLUMNS]
-        rows.append(row)
-    legend = (
-        "R@1, MRR: right article first / reciprocal rank; Answer: correct answers among "
-        "answerable; Abstained: share of questions; Right: correct answer or rightful abstention."
-    )
-    return "\n".join([*_align(rows), legend])
+    """The headline metrics of each question kind, one column per retriever."""
+    return _text_table("By question kind", result.retrievers, kind_sections(result))
 
 
 def _one_line(text: str, limit: int) -> str:
@@ -195,56 +243,71 @@ def _one_line(text: str, limit: int) -> str:
 
 
 def failure_fields(record: QuestionRecord) -> dict[str, str]:
-    """What a person needs to see about a failed question, as short strings."""
+    """What a person needs to see about a failed question, as short strings.
+
+    ``first`` is the article of the first hit; ``where`` says where the expected
+    one was when it was not first.
+    """
     item = record.item
     ranking = record.ranking
-    expected = ", ".join(item.article_ids) or "(none: should abstain)"
-    first = record.first_article or "(no hits)"
+    where = ""
     if item.answerable and record.first_article not in item.article_ids:
         positions = [ranking.index(a) + 1 for a in item.article_ids if a in ranking]
-        first += f" (expected at {min(positions)})" if positions else " (expected not retrieved)"
-    answer = "(abstained) " + record.answer if record.abstained else record.answer
+        where = f"expected at {min(positions)}" if positions else "expected not retrieved"
     return {
         "id": item.id,
         "kind": item.kind,
         "question": item.question,
-        "expected": expected,
-        "first": first,
-        "answer": answer,
+        "expected": ", ".join(item.article_ids) or "none, should abstain",
+        "answers": " or ".join(f"“{a}”" for a in item.answers),
+        "first": record.first_article or "no hits",
+        "where": where,
+        # The abstention message is always the same; saying so is enough.
+        "answer": "(abstained)" if record.abstained else record.answer,
         "why": "; ".join(record.problems()),
     }
 
 
 def format_failures(result: EvalResult, limit: int | None = 20) -> str:
-    """The failed questions of each retriever: question, expected and first article, answer."""
-    blocks = []
-    for run in result.runs:
-        failed = run.failures()
-        title = f"Failed questions, {run.retriever}: {len(failed)} of {len(run.questions)}"
-        lines = [title]
-        shown = failed if limit is None else failed[:limit]
-        for record in shown:
+    """Questions failed by at least one retriever, each once, with what every retriever did."""
+    runs = result.runs
+    records = [run.questions for run in runs]
+    failed = [i for i in range(len(records[0])) if any(recs[i].problems() for recs in records)]
+    width = max(len(name) for name in result.retrievers) + 1
+    lines = [f"Failed questions: {len(failed)} of {len(records[0])}"]
+    if len(runs) > 1:
+        lines[0] += " (failed with at least one retriever)"
+    shown = failed if limit is None else failed[:limit]
+    for i in shown:
+        head = failure_fields(records[0][i])
+        lines.append(f"  {head['id']} [{head['kind']}] {_one_line(head['question'], 110)}")
+        answers = f", answer {head['answers']}" if head["answers"] else ""
+        lines.append(f"      {'expected:'.ljust(width + 1)} {head['expected']}{answers}")
+        for run in runs:
+            record = run.questions[i]
+            label = f"{run.retriever}:".ljust(width + 1)
+            if not record.problems():
+                lines.append(f"      {label} passed")
+                continue
             f = failure_fields(record)
-            lines.append(f"  {f['id']} [{f['kind']}] {_one_line(f['question'], 110)}")
-            lines.append(f"      expected: {f['expected']}")
-            lines.append(f"      first:    {f['first']}")
-            lines.append(f"      answer:   {_one_line(f['answer'], 110)}")
-            lines.append(f"      why:      {f['why']}")
-        if len(shown) < len(failed):
-            lines.append(f"  … and {len(failed) - len(shown)} more (write a report to see all)")
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
+            where = f" ({f['where']})" if f["where"] else ""
+            lines.append(f"      {label} first {f['first']}{where}; {f['why']}")
+            if not record.abstained:
+                lines.append(f"      {'':{width + 1}} answer: {_one_line(f['answer'], 100)}")
+    if len(shown) < len(failed):
+        lines.append(f"  … and {len(failed) - len(shown)} more (a report lists them all)")
+    return "\n".join(lines)
 
 
 def format_summary(result: EvalResult, *, failures: int | None = 20) -> str:
     """Everything for the terminal: headline, metrics, per-kind table, failed questions.
 
-    ``failures`` caps the failed questions listed per retriever (``0``: none, ``None``: all).
+    ``failures`` caps the failed questions listed (``0``: none, ``None``: all).
     """
     parts = [f"Evaluation: {_headline(result)}"]
     if result.synthetic:
         parts[0] += "\n" + SYNTHETIC_NOTE
-    parts += [format_metrics_table(result), "By kind\n" + format_kind_table(result)]
+    parts += [format_metrics_table(result), format_kind_table(result)]
     if failures != 0:
         parts.append(format_failures(result, failures))
     return "\n\n".join(parts) + "\n"
@@ -253,49 +316,50 @@ def format_summary(result: EvalResult, *, failures: int | None = 20) -> str:
 # ------------------------------------------------------------------ markdown
 
 
-def _md_table(rows: Sequence[Sequence[str]], right_from: int = 1) -> str:
+def _md_table(rows: Sequence[Sequence[str]], numeric_from: int = 1) -> str:
     def esc(cell: str) -> str:
         return cell.replace("|", "\\|").replace("\n", " ")
 
     head, *body = rows
-    align = ["---" if i < right_from else "---:" for i in range(len(head))]
+    align = ["---" if i < numeric_from else "---:" for i in range(len(head))]
     lines = ["| " + " | ".join(map(esc, head)) + " |", "| " + " | ".join(align) + " |"]
     lines += ["| " + " | ".join(map(esc, row)) + " |" for row in body]
     return "\n".join(lines)
 
 
+def _md_sections(names: Sequence[str], sections: Sequence[Section]) -> str:
+    rows: list[list[str]] = [["", *names]]
+    for heading, section_rows in sections:
+        rows.append([f"**{heading}**", *([""] * len(names))])
+        for row in section_rows:
+            best = best_columns(row)
+            cells = [f"**{c}**" if i in best else c for i, c in enumerate(row.cells())]
+            rows.append([row.label, *cells])
+    return _md_table(rows)
+
+
 def to_markdown(result: EvalResult) -> str:
     """The report as Markdown tables."""
-    out = ["# Evaluation", "", _headline(result) + "."]
+    out = ["# Evaluation report", "", _headline(result) + "."]
     if result.synthetic:
         out += ["", f"> {SYNTHETIC_NOTE}"]
-    for heading, keys in SECTIONS:
-        rows = [["metric", *result.retrievers]]
-        rows += [
-            [label, *(format_value(k, r.metrics[k]) for r in result.runs)] for k, label in keys
-        ]
-        out += ["", f"## {heading}", "", _md_table(rows)]
-    out += ["", "## By kind", ""]
-    for run in result.runs:
-        rows = [["kind", "n", *(label for label, _ in KIND_COLUMNS)]]
-        for kind, block in run.metrics["by_kind"].items():
-            rows.append(
-                [kind, str(block["questions"])]
-                + [format_value("", fn(block)) for _, fn in KIND_COLUMNS]
-            )
-        out += [f"**{run.retriever}**", "", _md_table(rows, right_from=1), ""]
-    out += ["## Failed questions"]
+    out += ["", "## Metrics", "", _md_sections(result.retrievers, metric_sections(result))]
+    out += ["", "## By question kind", "", _md_sections(result.retrievers, kind_sections(result))]
+    out += ["", "## Failed questions"]
     for run in result.runs:
         failed = run.failures()
         out += ["", f"### {run.retriever}: {len(failed)} of {len(run.questions)}", ""]
-        if failed:
-            rows = [["id", "kind", "question", "expected", "first", "answer", "why"]]
-            for record in failed:
-                f = failure_fields(record)
-                rows.append([f[c] if c != "answer" else _one_line(f[c], 200) for c in rows[0]])
-            out.append(_md_table(rows, right_from=len(rows[0])))
-        else:
+        if not failed:
             out.append("None.")
+            continue
+        columns = ["id", "kind", "question", "expected", "answers", "first", "answer", "why"]
+        rows = [columns]
+        for record in failed:
+            f = failure_fields(record)
+            if f["where"]:
+                f["first"] += f" ({f['where']})"
+            rows.append([_one_line(f[c], 200) for c in columns])
+        out.append(_md_table(rows, numeric_from=len(columns)))
     return "\n".join(out) + "\n"
 
 
@@ -354,7 +418,7 @@ def bar_chart_svg(
             y = top + plot_h - h
             parts.append(
                 f'<rect x="{x + 1.5:.1f}" y="{y:.1f}" width="{bar_w - 3:.1f}" height="{h:.1f}" '
-                f'rx="2" fill="{_COLOURS[s % len(_COLOURS)]}">'
+                f'rx="2" fill="{_colour(s)}">'
                 f"<title>{_esc(name)} · {_esc(group)}: {value:.3f}</title></rect>"
             )
             label = f"{value:.2f}".lstrip("0") if value < 1 else "1"
@@ -362,12 +426,27 @@ def bar_chart_svg(
                 f'<text x="{cx:.1f}" y="{y - 4:.1f}" class="val" text-anchor="middle">'
                 f"{label}</text>"
             )
+        gx = left + (g + 0.5) * group_w
+        lines = "".join(
+            f'<tspan x="{gx:.1f}" dy="{0 if n == 0 else 15}">{_esc(line)}</tspan>'
+            for n, line in enumerate(_wrap_label(group, group_w))
+        )
         parts.append(
-            f'<text x="{left + (g + 0.5) * group_w:.1f}" y="{top + plot_h + 18:.1f}" '
-            f'class="group" text-anchor="middle">{_esc(group)}</text>'
+            f'<text x="{gx:.1f}" y="{top + plot_h + 18:.1f}" class="group" '
+            f'text-anchor="middle">{lines}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _wrap_label(label: str, room: float) -> list[str]:
+    """One line, or two split at the space nearest the middle when it would not fit."""
+    # About 7 px a character at the chart's label size.
+    if len(label) * 7 <= room - 6 or " " not in label:
+        return [label]
+    spaces = [i for i, ch in enumerate(label) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(label) / 2))
+    return [label[:cut], label[cut + 1 :]]
 
 
 def latency_svg(result: EvalResult, *, width: int = 1000) -> str:
@@ -397,10 +476,11 @@ def latency_svg(result: EvalResult, *, width: int = 1000) -> str:
         opacity = "1" if p == "p50" else "0.55"
         parts.append(
             f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" rx="2" '
-            f'fill="{_COLOURS[s % len(_COLOURS)]}" fill-opacity="{opacity}"/>'
+            f'fill="{_colour(s)}" fill-opacity="{opacity}"/>'
         )
         parts.append(
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" class="val">{value:.0f} ms</text>'
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" class="val">'
+            f"{format_value('_ms', value)} ms</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -410,29 +490,71 @@ def _legend(result: EvalResult) -> str:
     if len(result.runs) < 2:
         return ""
     items = "".join(
-        f'<span><i style="background:{_COLOURS[s % len(_COLOURS)]}"></i>{_esc(name)}</span>'
+        f'<span><i style="background:{_colour(s)}"></i>{_esc(name)}</span>'
         for s, name in enumerate(result.retrievers)
     )
     return f'<div class="legend">{items}</div>'
 
 
-def _html_table(rows: Sequence[Sequence[str]], *, header_rows: int = 1, cls: str = "") -> str:
-    out = [f'<table class="{cls}">' if cls else "<table>"]
-    for i, row in enumerate(rows):
-        tag = "th" if i < header_rows else "td"
-        out.append("<tr>" + "".join(f"<{tag}>{cell}</{tag}>" for cell in row) + "</tr>")
+def _html_sections(names: Sequence[str], sections: Sequence[Section]) -> str:
+    """A table of sections: a heading row each, then its rows; the best value in bold."""
+    out = ['<table class="num sections">', "<tr><th></th>"]
+    out += [f"<th>{_esc(name)}</th>" for name in names]
+    out.append("</tr>")
+    for heading, rows in sections:
+        out.append(f'<tr class="heading"><td colspan="{len(names) + 1}">{_esc(heading)}</td></tr>')
+        for row in rows:
+            best = best_columns(row)
+            cells = "".join(
+                f"<td><b>{c}</b></td>" if i in best else f"<td>{c}</td>"
+                for i, c in enumerate(row.cells())
+            )
+            out.append(f"<tr><td>{_esc(row.label)}</td>{cells}</tr>")
     out.append("</table>")
     return "".join(out)
 
 
-def _best(values: Sequence[float | None], key: str) -> set[int]:
-    """Columns holding the best value of a row (lowest for latency and wrong abstentions)."""
-    present = [(v, i) for i, v in enumerate(values) if v is not None]
-    if len(present) < 2:
-        return set()
-    lower_is_better = key.endswith("_ms") or key == "false_abstain_rate"
-    target = min(present)[0] if lower_is_better else max(present)[0]
-    return {i for v, i in present if v == target}
+def _html_failures(result: EvalResult) -> str:
+    """One collapsible table of failed questions per retriever, the first one open."""
+    blocks = []
+    for s, run in enumerate(result.runs):
+        failed = run.failures()
+        summary = (
+            f'<summary><i style="background:{_colour(s)}"></i>'
+            f"{_esc(run.retriever)}: {len(failed)} of {len(run.questions)} failed</summary>"
+        )
+        if not failed:
+            blocks.append(
+                f'<details>{summary}<p class="muted">Every question passed.</p></details>'
+            )
+            continue
+        rows = ["<tr><th>question</th><th>expected</th><th>came first</th>"
+                "<th>answer given</th><th>why</th></tr>"]  # fmt: skip
+        for record in failed:
+            f = failure_fields(record)
+            expected = (
+                f"<code>{_esc(f['expected'])}</code>"
+                if record.item.answerable
+                else f'<span class="muted">{_esc(f["expected"])}</span>'
+            )
+            where = f'<span class="qid">{_esc(f["where"])}</span>' if f["where"] else ""
+            answer = (
+                '<span class="muted">abstained</span>'
+                if record.abstained
+                else _esc(_one_line(f["answer"], 280))
+            )
+            if f["answers"]:
+                expected += f'<span class="qid">{_esc(f["answers"])}</span>'
+            rows.append(
+                f'<tr><td><span class="qid">{_esc(f["id"])} · {_esc(f["kind"])}</span>'
+                f"{_esc(f['question'])}</td><td>{expected}</td>"
+                f"<td><code>{_esc(f['first'])}</code>{where}</td>"
+                f"<td>{answer}</td><td>{_esc(f['why'])}</td></tr>"
+            )
+        opened = " open" if s == 0 else ""
+        table = f'<table class="failures">{"".join(rows)}</table>'
+        blocks.append(f"<details{opened}>{summary}{table}</details>")
+    return "".join(blocks)
 
 
 def to_html(result: EvalResult) -> str:
@@ -445,75 +567,19 @@ def to_html(result: EvalResult) -> str:
         [[run.metrics[key] for run in result.runs] for key, _ in CHART_METRICS],
         title="Main metrics per retriever",
     )
-    kind_r1 = bar_chart_svg(
-        kinds,
-        names,
-        [[_kind(run, k, lambda mt: mt["recall@1"]) for run in result.runs] for k in kinds],
-        title="Recall@1 by question kind",
-        width=520,
-        height=260,
-    )
-    kind_right = bar_chart_svg(
-        kinds,
-        names,
-        [[_kind(run, k, correct_reply_rate) for run in result.runs] for k in kinds],
-        title="Right replies by question kind",
-        width=520,
-        height=260,
-    )
-
-    metric_rows: list[list[str]] = [["", *map(_esc, names)]]
-    for heading, keys in SECTIONS:
-        metric_rows.append([f'<span class="section">{_esc(heading)}</span>'] + [""] * len(names))
-        for key, label in keys:
-            values = [run.metrics[key] for run in result.runs]
-            best = _best(values, key)
-            metric_rows.append(
-                [_esc(label)]
-                + [
-                    f"<b>{format_value(key, v)}</b>" if i in best else format_value(key, v)
-                    for i, v in enumerate(values)
-                ]
-            )
-
-    kind_tables = []
-    for run in result.runs:
-        rows = [["kind", "n", *(label for label, _ in KIND_COLUMNS)]]
-        for kind, block in run.metrics["by_kind"].items():
-            rows.append(
-                [_esc(kind), str(block["questions"])]
-                + [format_value("", fn(block)) for _, fn in KIND_COLUMNS]
-            )
-        caption = f"<h3>{_esc(run.retriever)}</h3>" if len(result.runs) > 1 else ""
-        kind_tables.append(caption + _html_table(rows, cls="num"))
-
-    failure_blocks = []
-    for s, run in enumerate(result.runs):
-        failed = run.failures()
-        summary = (
-            f'<summary><i style="background:{_COLOURS[s % len(_COLOURS)]}"></i>'
-            f"{_esc(run.retriever)}: {len(failed)} of {len(run.questions)} failed</summary>"
+    kind_charts = [
+        bar_chart_svg(
+            kinds,
+            names,
+            [[_kind_value(run, kind, fn) for run in result.runs] for kind in kinds],
+            title=title,
+            height=250,
         )
-        if failed:
-            rows = [["question", "expected", "came first", "answer given", "why"]]
-            for record in failed:
-                f = failure_fields(record)
-                rows.append(
-                    [
-                        f'<span class="qid">{_esc(f["id"])} · {_esc(f["kind"])}</span>'
-                        f"{_esc(f['question'])}",
-                        f"<code>{_esc(f['expected'])}</code>",
-                        f"<code>{_esc(f['first'])}</code>",
-                        _esc(_one_line(f["answer"], 280)),
-                        _esc(f["why"]),
-                    ]
-                )
-            body = _html_table(rows, cls="failures")
-        else:
-            body = '<p class="muted">Every question passed.</p>'
-        opened = " open" if s == 0 else ""
-        failure_blocks.append(f"<details{opened}>{summary}{body}</details>")
-
+        for title, fn in (
+            ("Right article first, by question kind", lambda mt: mt["recall@1"]),
+            ("Right replies, by question kind", correct_reply_rate),
+        )
+    ]
     synthetic = f'<p class="note">{_esc(SYNTHETIC_NOTE)}</p>' if result.synthetic else ""
     return _PAGE.format(
         css=_CSS,
@@ -523,25 +589,23 @@ def to_html(result: EvalResult) -> str:
         legend=_legend(result),
         main_chart=main_chart,
         latency=latency_svg(result),
-        kind_r1=kind_r1,
-        kind_right=kind_right,
-        metrics_table=_html_table(metric_rows, cls="num metrics"),
-        kind_tables="".join(kind_tables),
-        kind_legend=_esc(
-            "R@1: right article first. MRR: mean reciprocal rank of the right article. "
-            "Answer: correct answers among answerable questions. Abstained: share of the "
-            "kind's questions. Right: a correct answer, or an abstention when the corpus "
-            "has no answer."
-        ),
-        failures="".join(failure_blocks),
+        kind_r1=kind_charts[0],
+        kind_right=kind_charts[1],
+        metrics_table=_html_sections(names, metric_sections(result)),
+        kind_table=_html_sections(names, kind_sections(result)),
+        failures=_html_failures(result),
     )
 
 
-def _kind(
+def _kind_value(
     run: RetrieverRun, kind: str, fn: Callable[[dict[str, Any]], float | None]
 ) -> float | None:
     block = run.metrics["by_kind"].get(kind)
     return fn(block) if block else None
+
+
+def _colour(series: int) -> str:
+    return _COLOURS[series % len(_COLOURS)]
 
 
 def _cards(result: EvalResult) -> str:
@@ -560,7 +624,7 @@ def _cards(result: EvalResult) -> str:
             for label, v in stats
         )
         cards.append(
-            f'<div class="card" style="border-top-color:{_COLOURS[s % len(_COLOURS)]}">'
+            f'<div class="card" style="border-top-color:{_colour(s)}">'
             f'<div class="name">{_esc(run.retriever)}</div><div class="stats">{cells}</div></div>'
         )
     return f'<div class="cards">{"".join(cards)}</div>'
@@ -595,8 +659,6 @@ svg .grid { stroke: #eef0f3; } svg .axis { stroke: #9ca3af; }
 svg text { font-family: inherit; fill: var(--ink); }
 svg .tick { font-size: 11px; fill: var(--muted); } svg .val { font-size: 11px; }
 svg .group { font-size: 12.5px; } svg .na { font-size: 12px; fill: var(--muted); }
-.grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; }
-.grid2 h3 { margin-top: 4px; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left;
   vertical-align: top; }
@@ -604,15 +666,17 @@ th { font-weight: 600; color: var(--muted); font-size: 12.5px; text-transform: u
   letter-spacing: .03em; }
 table.num td:not(:first-child), table.num th:not(:first-child) { text-align: right;
   font-variant-numeric: tabular-nums; }
-table.metrics td:first-child { padding-left: 22px; }
-.section { display: block; margin-left: -12px; font-weight: 600; color: var(--ink);
-  padding-top: 8px; }
+table.sections td:first-child { padding-left: 22px; }
+table.sections tr.heading td { padding: 14px 10px 6px; font-weight: 600; }
 details { margin: 10px 0; border: 1px solid var(--line); border-radius: 8px; padding: 6px 12px; }
 summary { cursor: pointer; font-weight: 600; padding: 4px 0; }
 table.failures { font-size: 13px; margin-top: 6px; }
-table.failures td:first-child { width: 32%; }
+table.failures td:first-child { width: 28%; }
+table.failures td:nth-child(2), table.failures td:nth-child(3) { width: 172px; }
+table.failures td:nth-child(5) { width: 120px; }
 .qid { display: block; font-size: 11.5px; color: var(--muted); }
-code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break: break-all; }
+code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  overflow-wrap: anywhere; }
 footer { margin-top: 40px; font-size: 12.5px; color: var(--muted); }
 """
 
@@ -635,12 +699,13 @@ _PAGE = """<!doctype html>
 {main_chart}
 <h2>By question kind</h2>
 {legend}
-<div class="grid2">
-<div><h3>Right article first (Recall@1)</h3>{kind_r1}</div>
-<div><h3>Right replies</h3>{kind_right}</div>
-</div>
-{kind_tables}
-<p class="muted">{kind_legend}</p>
+<h3>Right article first (Recall@1)</h3>
+{kind_r1}
+<h3>Right replies</h3>
+{kind_right}
+<p class="muted">A right reply is a correct answer, or an abstention when the corpus holds no
+answer. Abstained counts every abstention of the kind, rightful or not.</p>
+{kind_table}
 <h2>Latency per question</h2>
 {latency}
 <h2>All metrics</h2>
@@ -648,7 +713,7 @@ _PAGE = """<!doctype html>
 <p class="muted">Retrieval is judged on the ranking of articles (each at the position of its
 first passage) over answerable questions. Passage hits count a passage containing an expected
 answer. A correct answer does not abstain, cites an expected article and contains an expected
-answer. Best value per row in bold.</p>
+answer. Where the retrievers differ, the best value of a row is in bold.</p>
 <h2>Failed questions</h2>
 <p class="muted">A question fails when its first passage comes from another article, its answer
 is not correct, or it answers a question the corpus cannot answer.</p>

@@ -322,9 +322,10 @@ def _record(item: QAItem, reply: Answer, latency_ms: float) -> QuestionRecord:
     )
 
 
-def _rounded(value: Any) -> Any:
+def _rounded(value: Any, digits: int = 6) -> Any:
+    """Metrics for JSON: rates to 6 decimals, milliseconds to 2 like the question records."""
     if isinstance(value, float):
-        return round(value, 6)
+        return round(value, digits)
     if isinstance(value, dict):
-        return {key: _rounded(v) for key, v in value.items()}
+        return {k: _rounded(v, 2 if k.endswith("_ms") else digits) for k, v in value.items()}
     return value
