@@ -19,6 +19,7 @@ from rag.evaluation import (
     evaluate,
     format_summary,
     load_qa,
+    run_evaluation,
     write_report,
 )
 from rag.evaluation.report import SYNTHETIC_NOTE
@@ -254,6 +255,58 @@ def test_reports_are_written_and_name_the_metrics(tmp_path: Path) -> None:
     assert saved == json.loads(json.dumps(result.to_dict()))
     with pytest.raises(ConfigError, match=r"eval\.pdf"):
         write_report(result, tmp_path / "eval.pdf")
+
+
+class ScriptedApp(ScriptedRAG):
+    """A scripted pipeline with articles and settings, as ``run_evaluation`` needs."""
+
+    def __init__(self, corpus: Path, articles: Sequence[Article]) -> None:
+        super().__init__(SCRIPT)
+        self.settings = Settings(corpus=(corpus,), retriever="dense", k=3)
+        self._articles = list(articles)
+
+    def articles(self) -> list[tuple[Article, int]]:
+        return [(a, 1) for a in self._articles]
+
+    def ask(
+        self,
+        question: str,
+        *,
+        retriever: str | None = None,
+        k: int | None = None,
+        filter: SearchFilter | None = None,
+        history: Sequence[str] = (),
+    ) -> Answer:
+        if question in self.script:
+            return super().ask(question, retriever=retriever, k=k)
+        self.calls.append((question, retriever, k))
+        return Answer(question, "Không tìm thấy.", True)
+
+
+def test_run_evaluation_reads_the_question_set_beside_the_articles(tmp_path: Path) -> None:
+    lines = [json.dumps(item.to_dict(), ensure_ascii=False) for item in ITEMS]
+    _write_lines(tmp_path / "qa.jsonl", lines)
+    articles = [Article(a, a, "Văn bản.", f"{a}.txt") for a in ("quan", "khi")]
+    app = ScriptedApp(tmp_path, articles)
+    result = run_evaluation(app)
+    assert result.retrievers == ["dense"]  # the configured retriever
+    assert [q.item.id for q in result.runs[0].questions] == [i.id for i in ITEMS]
+    assert {k for _, _, k in app.calls} == {10}
+    assert run_evaluation(app, retrievers=["all"]).retrievers == ["hybrid", "dense", "lexical"]
+
+
+def test_run_evaluation_makes_questions_without_a_question_set(tmp_path: Path) -> None:
+    app = ScriptedApp(tmp_path, ARTICLES)
+    result = run_evaluation(app, n_per_article=1)
+    assert result.synthetic
+    assert len(result.runs[0].questions) == len(ARTICLES)
+    _write_lines(tmp_path / "qa.jsonl", [_line(article_ids=["quan"])])
+    assert not run_evaluation(app).synthetic
+    assert run_evaluation(app, synthetic=True).synthetic
+    with pytest.raises(ConfigError, match="not both"):
+        run_evaluation(app, qa_path=tmp_path / "qa.jsonl", synthetic=True)
+    with pytest.raises(QASetError, match="unknown article id 'a'"):
+        run_evaluation(app, qa_path=_write_lines(tmp_path / "other_qa.jsonl", [_line()]))
 
 
 # ----------------------------------------------------------- synthetic questions

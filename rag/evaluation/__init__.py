@@ -26,9 +26,16 @@ and for several, one such object per retriever:
 
 from __future__ import annotations
 
-from .qaset import KINDS, SYNTHETIC, QAItem, load_qa
+from .qaset import KINDS, SYNTHETIC, QAItem, find_question_set, load_qa
 from .report import format_summary, to_html, to_markdown, write_report
-from .runner import EvalResult, QuestionRecord, RetrieverRun, compute_metrics, evaluate
+from .runner import (
+    EvalResult,
+    QuestionRecord,
+    RetrieverRun,
+    compute_metrics,
+    evaluate,
+    run_evaluation,
+)
 from .synthetic import auto_questions
 
 __all__ = [
@@ -41,8 +48,10 @@ __all__ = [
     "auto_questions",
     "compute_metrics",
     "evaluate",
+    "find_question_set",
     "format_summary",
     "load_qa",
+    "run_evaluation",
     "to_html",
     "to_markdown",
     "write_report",

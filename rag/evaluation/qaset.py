@@ -15,13 +15,14 @@ Blank lines are skipped; other keys are ignored.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import QASetError
 
+QA_FILENAME = "qa.jsonl"
 KINDS = ("factoid", "paraphrase", "no_diacritics", "english", "metadata", "unanswerable")
 SYNTHETIC = "synthetic"
 
@@ -99,6 +100,19 @@ def load_qa(path: Path | str, known_article_ids: Collection[str] | None = None) 
     if not items:
         raise QASetError(f"Question set {path} holds no questions; write one JSON object a line.")
     return items
+
+
+def find_question_set(corpus_dirs: Iterable[Path]) -> Path | None:
+    """The ``qa.jsonl`` beside the articles of the first corpus folder that has one.
+
+    >>> find_question_set([Path("seeds")])  # doctest: +SKIP
+    PosixPath('seeds/qa.jsonl')
+    """
+    for folder in corpus_dirs:
+        candidate = Path(folder) / QA_FILENAME
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def _parse_line(line: str, where: str, known: frozenset[str] | None) -> QAItem:

@@ -24,13 +24,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
-from ..config import RETRIEVERS
+from ..config import RETRIEVERS, Settings
 from ..errors import ConfigError, QASetError
-from ..types import Answer, SearchFilter
+from ..types import Answer, Article, SearchFilter
 from . import metrics as m
-from .qaset import SYNTHETIC, QAItem
+from .qaset import SYNTHETIC, QAItem, find_question_set, load_qa
+from .synthetic import auto_questions
 
 RECALL_KS = (1, 3, 5, 10)
 # Retrieval depth of every question: enough for the @10 metrics.
@@ -60,6 +62,14 @@ class Asker(Protocol):
         filter: SearchFilter | None = None,
         history: Sequence[str] = (),
     ) -> Answer: ...
+
+
+class Evaluable(Asker, Protocol):
+    """What :func:`run_evaluation` needs: answers, the indexed articles, the settings."""
+
+    settings: Settings
+
+    def articles(self) -> list[tuple[Article, int]]: ...
 
 
 @dataclass(frozen=True)
@@ -285,6 +295,48 @@ def evaluate(
                 progress(done, total)
         runs.append(RetrieverRun(retriever, tuple(records), compute_metrics(records)))
     return EvalResult(tuple(runs), k)
+
+
+def run_evaluation(
+    rag: Evaluable,
+    *,
+    qa_path: Path | None = None,
+    synthetic: bool = False,
+    n_per_article: int = 2,
+    retrievers: Sequence[str] = (),
+    k: int | None = None,
+    progress: EvalProgress | None = None,
+) -> EvalResult:
+    """What ``rag eval`` does: choose the questions, ask them, score the replies.
+
+    The questions are read from ``qa_path``; without one, from the ``qa.jsonl``
+    of a corpus folder; without that, or with ``synthetic``, they are made from
+    the indexed articles (:func:`auto_questions`). ``retrievers`` empty means
+    the configured one, ``["all"]`` every one; ``k`` defaults to the setting.
+
+    >>> result = run_evaluation(RAG.open(), retrievers=["all"])  # doctest: +SKIP
+    """
+    if synthetic and qa_path is not None:
+        raise ConfigError("Give a question set or ask for synthetic questions, not both.")
+    articles = [article for article, _ in rag.articles()]
+    path = None if synthetic else qa_path or find_question_set(rag.settings.corpus)
+    if path is not None:
+        items = load_qa(path, {a.id for a in articles})
+    else:
+        items = auto_questions(articles, n_per_article)
+        if not items:
+            raise QASetError(
+                "No question set and no article long enough to make questions from; "
+                "write one (see seeds/qa.jsonl) and pass it with --qa."
+            )
+    names = list(RETRIEVERS) if "all" in retrievers else list(retrievers)
+    return evaluate(
+        rag,
+        items,
+        names or [rag.settings.retriever],
+        k if k is not None else rag.settings.k,
+        progress=progress,
+    )
 
 
 def _check_arguments(qa_items: Sequence[QAItem], retrievers: Sequence[str], k: int) -> None:
