@@ -72,7 +72,7 @@ def load_qa(path: Path | str, known_article_ids: Collection[str] | None = None) 
     """
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError:
         raise QASetError(
             f"Question set {path} not found; pass the path of a .jsonl file."

@@ -64,7 +64,8 @@ CHART_METRICS = (
 SYNTHETIC_NOTE = (
     "These questions are synthetic: made from the articles' own headlines and lead "
     "sentences, not written by people. They show how often an article is found from its own "
-    "words; they do not measure answers to real questions."
+    "words; they do not measure answers to real questions. They carry no expected answer "
+    "text, so a correct answer only means one that cites the right article."
 )
 # One colour per retriever, in the order they were run.
 _COLOURS = ("#2563eb", "#ea7c1e", "#16a34a", "#9333ea", "#dc2626")
@@ -561,10 +562,16 @@ def to_html(result: EvalResult) -> str:
     """The report as one self-contained HTML page with inline SVG charts."""
     names = result.retrievers
     kinds = _kinds(result)
+    # A metric no question applies to (no unanswerable question, no answer text) has no bar.
+    shown = [
+        (key, label)
+        for key, label in CHART_METRICS
+        if any(run.metrics[key] is not None for run in result.runs)
+    ]
     main_chart = bar_chart_svg(
-        [label for _, label in CHART_METRICS],
+        [label for _, label in shown],
         names,
-        [[run.metrics[key] for run in result.runs] for key, _ in CHART_METRICS],
+        [[run.metrics[key] for run in result.runs] for key, _ in shown],
         title="Main metrics per retriever",
     )
     kind_charts = [
