@@ -8,14 +8,17 @@ Two steps:
    word, and packs consecutive parts into pieces of at most
    ``chunk_tokens - overlap_tokens`` tokens. Pieces follow one another with
    nothing but whitespace between them, so each one's offsets are known
-   without searching the text.
+   without searching the text (a search can land on an earlier copy of
+   repeated text). A section heading left at the end of a piece moves to the
+   start of the next, beside the paragraph it names.
 2. **Overlap.** Each chunk after the first starts with the tail of the piece
    before it: the longest tail within ``overlap_tokens``, moved forward to
-   begin at a sentence start, or failing that at a clause start, or a word.
-   A fact told across a boundary is then still found in one chunk, and every
-   pair of neighbours shares context, not only those split inside a paragraph
-   (the splitter's own overlap keeps whole parts, and a whole paragraph is
-   almost never small enough).
+   begin at a sentence start, or failing that a clause start, as long as
+   that keeps at least half of it; otherwise it begins at a word. A fact told
+   across a boundary is then still found in one chunk, and every pair of
+   neighbours shares context, not only those split inside a paragraph (the
+   splitter's own overlap keeps whole parts, and a whole paragraph is almost
+   never small enough).
 
 Every :class:`~rag.types.Chunk` knows where it sits:
 ``article.text[chunk.start:chunk.end] == chunk.text`` always holds, so answers
@@ -240,6 +243,9 @@ class _Chunker:
         """
         lo = prev_chunk_start + 1
         words = [m.start() for m in _WORD_START.finditer(text, lo, prev_end)]
+        # Each word is at least one token, so only the last few words can fit:
+        # searching those alone keeps the texts measured short.
+        words = words[-(self.overlap_tokens + 1) :]
         # Tokens fall as the start moves right: binary search the leftmost fit.
         left, right = 0, len(words)
         while left < right:

@@ -34,6 +34,7 @@ recovered from the text. Their ``Article.path`` is ``"<file>#L<line>"``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -103,7 +104,7 @@ def load_corpus(dirs: Sequence[Path]) -> LoadReport:
     warnings: list[str] = []
     duplicates: list[str] = []
     seen_ids: dict[str, str] = {}
-    seen_texts: dict[str, str] = {}
+    seen_texts: set[bytes] = set()
     for path in _corpus_files(paths):
         try:
             loaded = load_file(path)
@@ -117,11 +118,12 @@ def load_corpus(dirs: Sequence[Path]) -> LoadReport:
                     f"{seen_ids[article.id]}; give it another id"
                 )
                 continue
-            if article.text in seen_texts:
+            digest = hashlib.blake2b(article.text.encode(), digest_size=16).digest()
+            if digest in seen_texts:
                 duplicates.append(article.id)
                 continue
             seen_ids[article.id] = article.path
-            seen_texts[article.text] = article.id
+            seen_texts.add(digest)
             articles.append(article)
 
     if not articles:
@@ -135,14 +137,23 @@ def load_corpus(dirs: Sequence[Path]) -> LoadReport:
 
 
 def _corpus_files(roots: Sequence[Path]) -> Iterator[Path]:
+    seen: set[Path] = set()  # a folder given twice, or inside another, is read once
     for root in roots:
         if root.is_file():
-            yield root
-            continue
-        found = [
-            p for p in root.rglob("*") if p.is_file() and _is_article_file(p.relative_to(root))
-        ]
-        yield from sorted(found, key=lambda p: p.relative_to(root).parts)
+            found = [root]
+        else:
+            found = sorted(
+                (
+                    p
+                    for p in root.rglob("*")
+                    if p.is_file() and _is_article_file(p.relative_to(root))
+                ),
+                key=lambda p: p.relative_to(root).parts,
+            )
+        for path in found:
+            if path.resolve() not in seen:
+                seen.add(path.resolve())
+                yield path
 
 
 def _is_article_file(relative: Path) -> bool:
@@ -231,8 +242,13 @@ def _load_jsonl(path: Path, text: str) -> list[Article]:
         missing = [k for k, v in fields.items() if not v]
         if missing:
             raise UnreadableFileError(path, f"missing field {missing[0]!r} on {where}")
+        title = _clean_line(normalize(fields["title"]))
         parsed = parse_article_text(fields["text"], keep_first_line=True)
-        if not parsed.text:
+        body = parsed.text
+        if body == title or body.startswith(f"{title}\n\n"):
+            # Exports often repeat the title as the first line of the text.
+            body = body[len(title) :].lstrip()
+        if not body:
             raise UnreadableFileError(path, f"no text on {where} after removing boilerplate")
         raw_date = _field(path, where, record, "date")
         iso = None
@@ -245,8 +261,8 @@ def _load_jsonl(path: Path, text: str) -> list[Article]:
         articles.append(
             Article(
                 id=fields["id"],
-                title=_clean_line(normalize(fields["title"])),
-                text=parsed.text,
+                title=title,
+                text=body,
                 path=f"{path}#L{number}",
                 date=iso or parsed.date,
                 source=_clean_line(normalize(_field(path, where, record, "source")))

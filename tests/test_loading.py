@@ -295,6 +295,12 @@ def test_jsonl_articles(tmp_path: Path) -> None:
     )
 
 
+def test_jsonl_title_repeated_as_first_line_is_not_kept_twice(tmp_path: Path) -> None:
+    record = {"id": "a", "title": "Tin một", "text": f"Tin một\n\n{LEAD}"}
+    (article,) = load_file(write(tmp_path, "news.jsonl", jsonl(record)))
+    assert (article.title, article.text) == ("Tin một", LEAD)
+
+
 def test_jsonl_bad_line_is_named(tmp_path: Path) -> None:
     write(tmp_path, "good.txt", LEAD)
     path = write(
@@ -372,6 +378,13 @@ def test_several_folders_and_single_files(tmp_path: Path) -> None:
     write(tmp_path, "y/b.txt", BODY)
     report = load_corpus([one, tmp_path / "y"])
     assert [a.id for a in report.articles] == ["a", "b"]
+
+
+def test_a_folder_given_twice_is_read_once(tmp_path: Path) -> None:
+    write(tmp_path, "sub/a.txt", LEAD)
+    report = load_corpus([tmp_path, tmp_path / "sub", tmp_path / "sub" / "a.txt"])
+    assert [a.id for a in report.articles] == ["a"]
+    assert report.warnings == () and report.duplicates == ()
 
 
 def test_missing_folder_is_an_error(tmp_path: Path) -> None:
