@@ -175,6 +175,77 @@ def ask(question: str, as_json: bool, retriever: str | None, k: int | None, **fl
                 click.echo(f"  - {rag.article(hit.chunk.article_id).title}")
 
 
+@cli.command("eval")
+@corpus_options
+@click.option("--qa", "qa_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Question set (.jsonl). Default: qa.jsonl in a corpus folder; "
+              "without one, synthetic questions.")  # fmt: skip
+@click.option("--auto", "--synthetic", "synthetic", is_flag=True,
+              help="Ask questions made from the articles themselves.")  # fmt: skip
+@click.option("--per-article", type=click.IntRange(1, 20), default=2, show_default=True,
+              help="Synthetic questions per article.")  # fmt: skip
+@click.option("--retriever", "retrievers", multiple=True,
+              type=click.Choice([*RETRIEVERS, "all"]),
+              help="Retriever to evaluate; repeat to compare, 'all' for every one.")  # fmt: skip
+@click.option("--k", type=click.IntRange(1, 100), default=None,
+              help="Passages per question (at least 10 are read).")  # fmt: skip
+@click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Also write a report: .html (charts), .md or .json.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print metrics and every question as JSON.")
+@click.option("--failures", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Failed questions to list (0: none).")  # fmt: skip
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@_friendly
+def evaluate(
+    qa_path: Path | None,
+    synthetic: bool,
+    per_article: int,
+    retrievers: tuple[str, ...],
+    k: int | None,
+    report_path: Path | None,
+    as_json: bool,
+    failures: int,
+    quiet: bool,
+    **flags: Any,
+) -> None:
+    """Measure how well questions find their article and get a right answer."""
+    from .evaluation import format_summary, run_evaluation, write_report
+    from .pipeline import RAG
+
+    app = RAG.open(_settings(**flags))
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if quiet or as_json:
+            return
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="q", desc="Evaluating", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    result = run_evaluation(
+        app,
+        qa_path=qa_path,
+        synthetic=synthetic,
+        n_per_article=per_article,
+        retrievers=retrievers,
+        k=k,
+        progress=progress,
+    )
+    if bar is not None:
+        bar.close()
+    if report_path is not None:
+        write_report(result, report_path)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_summary(result, failures=failures))
+        if report_path is not None:
+            click.echo(f"Report written to {report_path}")
+
+
 @cli.command("serve")
 @corpus_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
