@@ -19,8 +19,8 @@ values and recovers what metadata the text carries:
 - **source** — from a closing line ``Theo TASS`` / ``Nguồn: Reuters`` (removed
   from the text: it names the origin, it says nothing) or from a lead prefix
   such as ``GD&TĐ - `` (removed from the lead). When both are present the
-  closing ``Theo X`` wins: it names where the content comes from, the prefix
-  only the outlet that republished it.
+  source names both: ``GD&TĐ, theo TASS`` (the outlet, and the agency whose
+  story it republished).
 
 Files of a ``.jsonl`` corpus carry one article a line with ``id``, ``title``
 and ``text`` (required) and ``date``, ``source``, ``url`` (optional); their
@@ -352,17 +352,18 @@ def parse_article_text(
         lines = [re.sub(r"^#{1,6}\s+", "", line) for line in lines]
 
     paragraphs = _paragraphs(lines)
-    source = meta.get("source") or None
+    agency = outlet = None
     if paragraphs:
         closing = _SOURCE_LINE.fullmatch(paragraphs[-1])
         if closing and len(paragraphs) > 1 and _looks_like_name(closing.group(1)):
             paragraphs.pop()
-            source = source or closing.group(1).strip()
+            agency = closing.group(1).strip()
     if paragraphs:
         lead = _LEAD_SOURCE.match(paragraphs[0])
         if lead and _looks_like_outlet(lead.group("paren") or lead.group("bare")):
             paragraphs[0] = paragraphs[0][lead.end() :]
-            source = source or (lead.group("paren") or lead.group("bare")).strip()
+            outlet = (lead.group("paren") or lead.group("bare")).strip()
+    source = meta.get("source") or _source_name(outlet, agency)
 
     raw_date = meta.get("date")
     iso = parse_date(raw_date) if raw_date else None
@@ -373,6 +374,13 @@ def parse_article_text(
         source=source,
         url=meta.get("url") or None,
     )
+
+
+def _source_name(outlet: str | None, agency: str | None) -> str | None:
+    """``GD&TĐ, theo TASS`` when an outlet republishes an agency's story."""
+    if outlet and agency and outlet != agency:
+        return f"{outlet}, theo {agency}"
+    return outlet or agency
 
 
 def _clean_line(line: str) -> str:

@@ -136,9 +136,9 @@ def test_lead_prefix_becomes_the_source_and_leaves_the_lead(tmp_path: Path) -> N
     assert article.text.startswith(LEAD)
 
 
-def test_closing_source_wins_over_lead_prefix(tmp_path: Path) -> None:
+def test_outlet_and_agency_are_both_named(tmp_path: Path) -> None:
     article = only(write(tmp_path, "a.txt", f"GD&TĐ - {LEAD}\n{BODY}\nTheo Reuters"))
-    assert article.source == "Reuters"
+    assert article.source == "GD&TĐ, theo Reuters"
     assert article.text.startswith(LEAD)  # the prefix is gone all the same
 
 
@@ -429,7 +429,8 @@ def test_seed_metadata(seeds: LoadReport) -> None:
         assert by_id[key].text.startswith(title[:-1])
     assert by_id["003"].date == "2025-08-13"
     assert [by_id[k].date for k in ("000", "001", "002", "004")] == [None] * 4
-    assert by_id["000"].source == by_id["001"].source == "TASS"
+    assert by_id["000"].source == "TASS"
+    assert by_id["001"].source == "GD&TĐ, theo TASS"
     # A photo credit ("Ảnh: Reuters") is not the article's source.
     assert by_id["002"].source is None
     assert by_id["001"].text.startswith("Nga và Triều Tiên đã ký")
