@@ -4,13 +4,13 @@ The default :class:`ExtractiveAnswerer` answers in the corpus's own words: it
 scores every sentence of the retrieved passages against the question, keeps
 the best one to three, marks each with ``[n]`` and cites the passage it came
 from. It abstains when the evidence is weak. Similarity alone cannot tell a
-look-alike article from an answer (an unanswerable question about Putin and
-India scores as high as an answerable one about Putin and China), so the
-decision combines it with whether the chosen passage actually contains the
-question's key terms and named entities.
+look-alike article from an answer (a question about Putin and India reads as
+close to a passage about Putin and China as a real answer does), so the
+decision also asks whether the cited passage names what the question names and
+holds its key terms.
 
-Everything the answerer needs per sentence (vector, content terms) is computed
-at index time; answering costs a few vector products.
+Everything the answerer needs per sentence (vector, terms) is computed at index
+time; answering costs a few vector products.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from typing import Protocol
 
 import numpy as np
 
+from .entities import mentions, question_entities
 from .index import Index
+from .lexical import has_diacritics
 from .text import content_terms, fold, looks_vietnamese, tokenize
 from .types import Article, Citation, Hit
 
@@ -54,30 +56,45 @@ class Evidence:
 
     similarity: float  # best sentence vs question, cosine
     coverage: float  # IDF-weighted share of question terms found in the cited passage
-    missing_entities: tuple[str, ...]  # named things of the question absent from it
+    missing_entities: tuple[str, ...]  # names in the question the passage never mentions
     vietnamese: bool
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When to abstain; calibrated on questions with and without an answer."""
+    """When to abstain; calibrated on questions with and without an answer in
+    the corpus (``benchmarks/calibrate.py``)."""
 
     min_coverage: float = 0.55
     min_similarity: float = 0.80
     # Questions in another language share no words with the passages, so only
-    # similarity can speak for them, and it must speak louder.
-    min_similarity_foreign: float = 0.84
+    # similarity can speak for them.
+    min_similarity_foreign: float = 0.785
 
 
+# Questions that ask for a quantity or a moment are answered by sentences that
+# hold a number or a time.
+_QUANTITY_Q = re.compile(
+    r"\b(bao nhieu|may|bao lau|bao gio|khi nao|nam nao|ngay nao|thang nao|luc nao|"
+    r"how many|how much|how long|when|what year|which year|what date|percent)\b"
+)
 _DATE_Q = re.compile(
     r"\b(ngay nao|khi nao|bao gio|thoi diem nao|ngay bao nhieu|dang ngay|dang khi|"
     r"when|what date|which date|published)\b"
 )
 _SOURCE_Q = re.compile(
-    r"\b(nguon|hang tin|hang thong tan|theo ai|theo hang|co quan bao|bao nao|"
+    r"\b(nguon|hang tin|hang thong tan|theo ai|theo hang|co quan bao|bao nao|to bao nao|"
     r"source|agency|according to)\b"
 )
-_ENTITY = re.compile(r"(?:[A-ZĐ\u00c0-\u1ef9][\w\-]*)(?:\s+[A-ZĐ][\w\-]*)*")
+_HAS_NUMBER = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class _Scored:
+    score: float
+    sentence: int
+    hit: Hit
+    similarity: float
 
 
 class ExtractiveAnswerer:
@@ -87,122 +104,104 @@ class ExtractiveAnswerer:
     'Triều Tiên đã đưa hơn 10.000 quân đến hỗ trợ Nga ... [1]'
     """
 
-    def __init__(self, thresholds: Thresholds | None = None, max_sentences: int = 3) -> None:
+    def __init__(
+        self,
+        thresholds: Thresholds | None = None,
+        max_sentences: int = 3,
+        margin: float = 0.06,
+    ) -> None:
         self.thresholds = thresholds or Thresholds()
         self.max_sentences = max_sentences
+        self.margin = margin
         self._idf_cache: dict[str, tuple[dict[str, float], float]] = {}
-
-    # ---------------------------------------------------------------- public
 
     def answer(
         self, question: str, hits: Sequence[Hit], qvec: np.ndarray | None, index: Index
     ) -> Draft:
         """Pick sentences, decide whether they answer, and cite them."""
-        if not hits or not len(index.sentences.start):
+        ranked = self._rank_sentences(question, hits, qvec, index)
+        if not ranked:
             return Draft(ABSTAIN_MESSAGE, True)
-        idf, default_idf = self._idf(index)
-        terms = list(dict.fromkeys(content_terms(question)))
-        weights = {t: idf.get(t, default_idf) for t in terms}
-        candidates = self._candidates(hits, index)
-        if not candidates:
+        if self._abstain(self._evidence(question, ranked[0], index)):
             return Draft(ABSTAIN_MESSAGE, True)
-        sims = self._similarities(candidates, qvec, index)
-        scored = []
-        for (sid, hit), sim in zip(candidates, sims):
-            cov = _coverage(weights, index.sentences.terms[sid])
-            # Sentence quality: meaning first, exact terms second, retrieval rank last.
-            scored.append((sim + 0.35 * cov + 0.02 / hit.rank, sid, hit, sim))
-        scored.sort(key=lambda row: -row[0])
-        best_score, best_sid, best_hit, best_sim = scored[0]
-        evidence = self._evidence(question, terms, weights, best_sim, best_hit, index)
-        if self._abstain(evidence):
-            return Draft(ABSTAIN_MESSAGE, True)
-        chosen = [(best_sid, best_hit)]
-        covered = set(index.sentences.terms[best_sid])
-        for score, sid, hit, _ in scored[1:]:
-            if len(chosen) == self.max_sentences or score < best_score - 0.06:
-                break
-            adds = {t for t in terms if t in index.sentences.terms[sid] and t not in covered}
-            if adds:
-                chosen.append((sid, hit))
-                covered |= index.sentences.terms[sid]
-        return self._compose(question, chosen, index)
+        return self._compose(question, self._choose(question, ranked, index), index)
 
     def evidence(
         self, question: str, hits: Sequence[Hit], qvec: np.ndarray | None, index: Index
     ) -> Evidence | None:
         """The measurements behind the abstain decision (for calibration)."""
-        if not hits:
-            return None
-        idf, default_idf = self._idf(index)
-        terms = list(dict.fromkeys(content_terms(question)))
-        weights = {t: idf.get(t, default_idf) for t in terms}
-        candidates = self._candidates(hits, index)
+        ranked = self._rank_sentences(question, hits, qvec, index)
+        return self._evidence(question, ranked[0], index) if ranked else None
+
+    # --------------------------------------------------------------- scoring
+
+    def _rank_sentences(
+        self, question: str, hits: Sequence[Hit], qvec: np.ndarray | None, index: Index
+    ) -> list[_Scored]:
+        candidates: list[tuple[int, Hit]] = []
+        seen: set[int] = set()
+        for hit in hits:
+            for sid in index.chunk_sentences[index.chunk_position[hit.chunk.id]].tolist():
+                if sid not in seen:
+                    seen.add(sid)
+                    candidates.append((sid, hit))
         if not candidates:
-            return None
-        sims = self._similarities(candidates, qvec, index)
-        best = max(
-            range(len(candidates)),
-            key=lambda i: (
-                sims[i]
-                + 0.35 * _coverage(weights, index.sentences.terms[candidates[i][0]])
-                + 0.02 / candidates[i][1].rank
-            ),
-        )
-        return self._evidence(
-            question, terms, weights, float(sims[best]), candidates[best][1], index
-        )
+            return []
+        if qvec is None:
+            sims = np.zeros(len(candidates), dtype=np.float32)
+        else:
+            ids = np.array([sid for sid, _ in candidates], dtype=np.int64)
+            sims = index.sentences.vectors[ids] @ qvec.astype(np.float32)
+        weights, accented = self._weights(question, index)
+        terms = index.sentences.terms if accented else index.sentences.folded_terms
+        wants_number = bool(_QUANTITY_Q.search(" ".join(tokenize(fold(question)))))
+        scored = []
+        for (sid, hit), sim in zip(candidates, sims.tolist()):
+            # Meaning first, exact terms second, retrieval rank last.
+            score = sim + 0.35 * _coverage(weights, terms[sid]) + 0.02 / hit.rank
+            if wants_number:
+                start, end = index.sentences.start[sid], index.sentences.end[sid]
+                text = index.articles[hit.chunk.article_id].text[start:end]
+                score += 0.03 if _HAS_NUMBER.search(text) else 0.0
+            scored.append(_Scored(score, sid, hit, sim))
+        scored.sort(key=lambda s: -s.score)
+        return scored
 
-    # --------------------------------------------------------------- helpers
+    def _weights(self, question: str, index: Index) -> tuple[dict[str, float], bool]:
+        """IDF weight of each content term of ``question``; whether they are accented."""
+        accented = has_diacritics(question)
+        idf, unseen = self._idf(index, accented)
+        terms = dict.fromkeys(content_terms(question, folded=not accented))
+        return {t: idf.get(t, unseen) for t in terms}, accented
 
-    def _idf(self, index: Index) -> tuple[dict[str, float], float]:
-        key = str(index.path)
+    def _idf(self, index: Index, accented: bool) -> tuple[dict[str, float], float]:
+        key = f"{index.path}:{accented}"
         if key not in self._idf_cache:
             df: Counter[str] = Counter()
-            for terms in index.sentences.terms:
+            for terms in index.sentences.terms if accented else index.sentences.folded_terms:
                 df.update(terms)
             n = len(index.sentences.terms)
             idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
             self._idf_cache[key] = (idf, math.log((n + 1) / 0.5))
         return self._idf_cache[key]
 
-    @staticmethod
-    def _candidates(hits: Sequence[Hit], index: Index) -> list[tuple[int, Hit]]:
-        seen: set[int] = set()
-        out = []
-        for hit in hits:
-            cid = index.chunk_position[hit.chunk.id]
-            for sid in index.chunk_sentences[cid].tolist():
-                if sid not in seen:
-                    seen.add(sid)
-                    out.append((sid, hit))
-        return out
-
-    @staticmethod
-    def _similarities(
-        candidates: list[tuple[int, Hit]], qvec: np.ndarray | None, index: Index
-    ) -> np.ndarray:
-        if qvec is None:
-            return np.zeros(len(candidates), dtype=np.float32)
-        ids = np.array([sid for sid, _ in candidates], dtype=np.int64)
-        sims: np.ndarray = index.sentences.vectors[ids] @ qvec.astype(np.float32)
-        return sims
-
-    def _evidence(
-        self,
-        question: str,
-        terms: list[str],
-        weights: dict[str, float],
-        similarity: float,
-        hit: Hit,
-        index: Index,
-    ) -> Evidence:
-        article = index.articles[hit.chunk.article_id]
-        passage_terms = set(content_terms(hit.chunk.text)) | set(content_terms(article.title))
-        coverage = _coverage(weights, passage_terms) if terms else 0.0
-        haystack = " " + " ".join(tokenize(fold(article.title + " " + hit.chunk.text))) + " "
-        missing = tuple(e for e in _entities(question) if f" {e} " not in haystack)
-        return Evidence(similarity, coverage, missing, looks_vietnamese(question))
+    def _evidence(self, question: str, best: _Scored, index: Index) -> Evidence:
+        article = index.articles[best.hit.chunk.article_id]
+        passage = f"{article.title}\n{best.hit.chunk.text}"
+        weights, accented = self._weights(question, index)
+        found = set(content_terms(passage, folded=not accented))
+        # Names are looked for in the whole article: a passage may say "ông"
+        # where its article said "Tổng thống Putin" a paragraph before.
+        folded_passage = " ".join(tokenize(fold(f"{article.title}\n{article.text}")))
+        missing = tuple(
+            e.text for e in question_entities(question) if not mentions(e, folded_passage)
+        )
+        return Evidence(
+            similarity=best.similarity,
+            coverage=_coverage(weights, found),
+            missing_entities=missing,
+            vietnamese=looks_vietnamese(question),
+        )
 
     def _abstain(self, ev: Evidence) -> bool:
         th = self.thresholds
@@ -212,23 +211,41 @@ class ExtractiveAnswerer:
             return ev.similarity < th.min_similarity_foreign
         return ev.coverage < th.min_coverage or ev.similarity < th.min_similarity
 
-    def _compose(self, question: str, chosen: list[tuple[int, Hit]], index: Index) -> Draft:
+    def _choose(self, question: str, ranked: list[_Scored], index: Index) -> list[_Scored]:
+        """The best sentence, and up to two more that add a question term of their own."""
+        weights, accented = self._weights(question, index)
+        terms = index.sentences.terms if accented else index.sentences.folded_terms
+        chosen = [ranked[0]]
+        covered = set(terms[ranked[0].sentence])
+        for cand in ranked[1:]:
+            if len(chosen) == self.max_sentences or cand.score < ranked[0].score - self.margin:
+                break
+            adds = {t for t in weights if t in terms[cand.sentence] and t not in covered}
+            if adds:
+                chosen.append(cand)
+                covered |= terms[cand.sentence]
+        return chosen
+
+    # ----------------------------------------------------------- composing
+
+    def _compose(self, question: str, chosen: list[_Scored], index: Index) -> Draft:
         # One marker per cited passage; sentences keep the article's order.
         numbers: dict[str, int] = {}
         spans: dict[str, list[tuple[int, int]]] = {}
         hits: dict[str, Hit] = {}
-        for sid, hit in chosen:
-            numbers.setdefault(hit.chunk.id, len(numbers) + 1)
-            hits[hit.chunk.id] = hit
-            spans.setdefault(hit.chunk.id, []).append(
-                (int(index.sentences.start[sid]), int(index.sentences.end[sid]))
+        for c in chosen:
+            cid = c.hit.chunk.id
+            numbers.setdefault(cid, len(numbers) + 1)
+            hits[cid] = c.hit
+            spans.setdefault(cid, []).append(
+                (int(index.sentences.start[c.sentence]), int(index.sentences.end[c.sentence]))
             )
         parts = []
-        for sid, hit in sorted(chosen, key=lambda c: (numbers[c[1].chunk.id], c[0])):
-            article = index.articles[hit.chunk.article_id]
-            sentence = article.text[index.sentences.start[sid] : index.sentences.end[sid]]
-            parts.append(f"{sentence} [{numbers[hit.chunk.id]}]")
-        lead = _metadata_lead(question, index.articles[chosen[0][1].chunk.article_id])
+        for c in sorted(chosen, key=lambda c: (numbers[c.hit.chunk.id], c.sentence)):
+            article = index.articles[c.hit.chunk.article_id]
+            start, end = index.sentences.start[c.sentence], index.sentences.end[c.sentence]
+            parts.append(f"{article.text[start:end]} [{numbers[c.hit.chunk.id]}]")
+        lead = _metadata_lead(question, index.articles[chosen[0].hit.chunk.article_id])
         text = " ".join(([lead] if lead else []) + parts)
         citations = []
         for chunk_id, n in numbers.items():
@@ -256,18 +273,6 @@ def _coverage(weights: dict[str, float], terms: frozenset[str] | set[str]) -> fl
     if not total:
         return 0.0
     return sum(w for t, w in weights.items() if t in terms) / total
-
-
-def _entities(question: str) -> list[str]:
-    """Folded names in the question: capitalised words not at the start of it."""
-    found = []
-    for match in _ENTITY.finditer(question):
-        if match.start() == 0 or not match.group(0)[0].isupper():
-            continue
-        words = tokenize(match.group(0))
-        if words:
-            found.append(" ".join(fold(w) for w in words))
-    return found
 
 
 def _metadata_lead(question: str, article: Article) -> str:

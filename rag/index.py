@@ -10,8 +10,9 @@ Layout of ``index/`` (every file plain and inspectable)::
         chunks.jsonl          text, article id, offsets, sentence ids, content hash
         sentences.jsonl       article offsets and content terms of every sentence
         vectors.faiss         inner-product index over normalised chunk vectors
-        sentences.npy         normalised sentence vectors (float16), for the answerer
-        lexical/              BM25 over accented and folded syllables
+        sentences.faiss       the same over every sentence (sharper matches, and the answerer)
+        lexical/              BM25 over accented and folded syllables and syllable pairs
+        restorer.json         syllable counts that put tone marks back on unaccented questions
 
 A build writes a new folder beside the live one and only then points
 ``CURRENT`` at it with an atomic rename, so a build killed at any moment leaves
@@ -39,16 +40,17 @@ import numpy as np
 from . import __version__
 from .chunking import chunk_articles, embedding_text
 from .config import Settings
+from .diacritics import DiacriticRestorer
 from .errors import IndexMismatchError, IndexNotFoundError
 from .lexical import LexicalIndex
 from .loading import load_corpus
-from .text import content_terms, sentence_spans
+from .text import content_terms, fold, sentence_spans
 from .types import Article, Chunk
 
 if TYPE_CHECKING:
     from .embedding import Embedder
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _POINTER = "CURRENT"
 
 # progress(stage, done, total): stages are "load", "embed", "write".
@@ -76,8 +78,10 @@ class Sentences:
     article: np.ndarray  # int32 index into Index.article_list
     start: np.ndarray  # int32 article offsets
     end: np.ndarray
-    terms: tuple[frozenset[str], ...]  # folded content terms
+    terms: tuple[frozenset[str], ...]  # content terms, as written (lowercase)
+    folded_terms: tuple[frozenset[str], ...]  # the same without diacritics
     vectors: np.ndarray  # float32 (n, dim), normalised
+    search: Any  # FAISS index over ``vectors``
 
 
 class Index:
@@ -93,6 +97,7 @@ class Index:
         vectors: Any,
         lexical: LexicalIndex,
         sentences: Sentences,
+        restorer: DiacriticRestorer,
     ) -> None:
         self.path = path
         self.manifest = manifest
@@ -102,14 +107,36 @@ class Index:
         self.chunk_position = {c.id: i for i, c in enumerate(chunks)}
         self.chunk_sentences = chunk_sentences
         self.vectors = vectors
+        self.chunk_vectors = (
+            vectors.reconstruct_n(0, vectors.ntotal)
+            if vectors.ntotal
+            else np.zeros((0, vectors.d), dtype=np.float32)
+        )
         self.lexical = lexical
         self.sentences = sentences
+        self.restorer = restorer
+        # Sentences of every chunk, flattened (CSR) so that per-chunk maxima are
+        # one vectorised call.
+        self.sentence_offsets = np.cumsum([0] + [len(s) for s in chunk_sentences])
+        self.sentence_flat = (
+            np.concatenate(chunk_sentences).astype(np.int64)
+            if chunk_sentences
+            else np.zeros(0, dtype=np.int64)
+        )
+        self._sentence_owner = np.repeat(
+            np.arange(len(chunks), dtype=np.int64), np.diff(self.sentence_offsets)
+        )
         position = {a.id: i for i, a in enumerate(articles)}
         self.chunk_article = np.array([position[c.article_id] for c in chunks], dtype=np.int32)
         self.chunk_counts = np.bincount(self.chunk_article, minlength=len(articles))
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    def sentence_chunks(self, sentence_ids: np.ndarray) -> np.ndarray:
+        """Positions of the chunks holding any of ``sentence_ids``."""
+        owners: np.ndarray = self._sentence_owner[np.isin(self.sentence_flat, sentence_ids)]
+        return owners
 
 
 # ---------------------------------------------------------------- building
@@ -210,7 +237,7 @@ def _sentences(
     for a_i, article in enumerate(articles):
         first_row[article.id] = len(rows)
         for s, e in sentence_spans(article.text):
-            rows.append((a_i, s, e, sorted(set(content_terms(article.text[s:e])))))
+            rows.append((a_i, s, e, sorted(set(content_terms(article.text[s:e], folded=False)))))
     per_chunk: list[list[int]] = []
     for chunk in chunks:
         inside = []
@@ -218,9 +245,10 @@ def _sentences(
         a_i = rows[r][0] if r < len(rows) else -1
         while r < len(rows) and rows[r][0] == a_i:
             _, s, e, _ = rows[r]
-            # A sentence belongs to a chunk when most of it lies inside.
+            # A sentence belongs to a chunk when most of it lies inside, or when
+            # it makes up most of the chunk (a chunk cut out of a long sentence).
             overlap = min(e, chunk.end) - max(s, chunk.start)
-            if overlap > 0 and overlap * 2 >= e - s:
+            if overlap > 0 and (overlap * 2 >= e - s or overlap * 2 >= chunk.end - chunk.start):
                 inside.append(r)
             r += 1
         per_chunk.append(inside)
@@ -241,7 +269,7 @@ def _vector_cache(root: Path, embedder: Embedder) -> dict[str, np.ndarray]:
     build = live.path
     with open(build / "chunks.jsonl", encoding="utf-8") as fh:
         for i, line in enumerate(fh):
-            cache[json.loads(line)["key"]] = live.vectors.reconstruct(i)
+            cache[json.loads(line)["key"]] = live.chunk_vectors[i]
     with open(build / "sentences.jsonl", encoding="utf-8") as fh:
         for i, line in enumerate(fh):
             cache[json.loads(line)["key"]] = live.sentences.vectors[i]
@@ -283,7 +311,13 @@ def _manifest(
             "warnings": list(warnings),
         },
         "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": n_sentences},
-        "lexical": {"method": "bm25", "fields": ["accented", "folded"], "k1": 1.2, "b": 0.75},
+        "lexical": {
+            "method": "bm25",
+            "fields": ["accented", "folded"],
+            "terms": "syllables and syllable pairs",
+            "k1": 1.2,
+            "b": 0.75,
+        },
     }
 
 
@@ -321,12 +355,16 @@ def _write_build(
             for a, s, e, terms in sent_rows
         ),
     )
-    flat = faiss.IndexFlatIP(chunk_vecs.shape[1])
-    if len(chunk_vecs):
-        flat.add(np.ascontiguousarray(chunk_vecs, dtype=np.float32))
-    faiss.write_index(flat, str(folder / "vectors.faiss"))
-    np.save(folder / "sentences.npy", sent_vecs.astype(np.float16), allow_pickle=False)
+    for name, vecs in (("vectors.faiss", chunk_vecs), ("sentences.faiss", sent_vecs)):
+        flat = faiss.IndexFlatIP(vecs.shape[1])
+        if len(vecs):
+            flat.add(np.ascontiguousarray(vecs, dtype=np.float32))
+        faiss.write_index(flat, str(folder / name))
     LexicalIndex.build(chunk_texts).save(folder / "lexical")
+    restorer = DiacriticRestorer.build(a.text for a in articles)
+    (folder / "restorer.json").write_text(
+        json.dumps(restorer.to_dict(), ensure_ascii=False), encoding="utf-8"
+    )
     # The manifest goes last: a folder without one is never a finished build.
     (folder / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
@@ -439,16 +477,26 @@ def load_index(root: Path, embedder: Embedder) -> Index:
         chunks.append(Chunk(**row))
     position = {a.id: i for i, a in enumerate(articles)}
     rows = _read_jsonl(build / "sentences.jsonl")
+    sentence_search = faiss.read_index(str(build / "sentences.faiss"))
     sentences = Sentences(
         article=np.array([position[r["article"]] for r in rows], dtype=np.int32),
         start=np.array([r["start"] for r in rows], dtype=np.int32),
         end=np.array([r["end"] for r in rows], dtype=np.int32),
         terms=tuple(frozenset(r["terms"]) for r in rows),
-        vectors=np.load(build / "sentences.npy", allow_pickle=False).astype(np.float32),
+        folded_terms=tuple(frozenset(fold(t) for t in r["terms"]) for r in rows),
+        vectors=sentence_search.reconstruct_n(0, sentence_search.ntotal)
+        if sentence_search.ntotal
+        else np.zeros((0, sentence_search.d), dtype=np.float32),
+        search=sentence_search,
     )
     vectors = faiss.read_index(str(build / "vectors.faiss"))
     lexical = LexicalIndex.load(build / "lexical")
-    return Index(build, manifest, articles, chunks, chunk_sentences, vectors, lexical, sentences)
+    restorer = DiacriticRestorer.from_dict(
+        json.loads((build / "restorer.json").read_text(encoding="utf-8"))
+    )
+    return Index(
+        build, manifest, articles, chunks, chunk_sentences, vectors, lexical, sentences, restorer
+    )
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""BM25 over Vietnamese syllables, with a second diacritic-folded field.
+"""BM25 over Vietnamese syllables and syllable pairs, with a second diacritic-folded field.
 
 People type Vietnamese with or without tone marks. The accented field rewards
 exact spelling (``bán`` is not ``bàn``); the folded field lets ``trieu tien``
@@ -12,6 +12,7 @@ parameters, ``.npy`` sparse matrices, no pickle).
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Sequence
@@ -33,9 +34,18 @@ def has_diacritics(text: str) -> bool:
     return fold(text) != text.lower()
 
 
+def _with_pairs(tokens: list[str]) -> list[str]:
+    # Most Vietnamese words are two syllables ("Triều Tiên", "hiệp ước"); adjacent
+    # pairs approximate them without a word segmenter and reward exact phrases.
+    return tokens + [f"{a}_{b}" for a, b in itertools.pairwise(tokens)]
+
+
 def _field_tokens(text: str) -> dict[str, list[str]]:
     accented = tokenize(text)
-    return {"accented": accented, "folded": [fold(t) for t in accented]}
+    return {
+        "accented": _with_pairs(accented),
+        "folded": _with_pairs([fold(t) for t in accented]),
+    }
 
 
 class LexicalIndex:
@@ -84,7 +94,7 @@ class LexicalIndex:
         folder.mkdir(parents=True, exist_ok=True)
         for name, model in self._fields.items():
             model.save(str(folder / name), show_progress=False)  # type: ignore[attr-defined]
-        meta = {"fields": list(_FIELDS), "size": self.size, "tokenizer": "syllables-v1"}
+        meta = {"fields": list(_FIELDS), "size": self.size, "tokenizer": "syllables+pairs-v1"}
         (folder / "lexical.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
     @classmethod

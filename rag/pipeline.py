@@ -20,7 +20,7 @@ from .config import Settings
 from .errors import CorpusError, QuestionError
 from .index import BuildReport, Index, Progress, build_index, load_index
 from .loading import load_file
-from .retrieval import retrieve
+from .retrieval import dense_query, retrieve
 from .text import content_terms, normalize
 from .types import Answer, Article, Hit, SearchFilter
 
@@ -77,8 +77,11 @@ class RAG:
         """The best passages for ``question``."""
         query = _check_question(question)
         mode = retriever or self.settings.retriever
-        qvec = None if mode == "lexical" else self.embedder.embed_queries([query])[0]
-        return retrieve(self.index, query, qvec, mode=mode, k=k or self.settings.k, filter=filter)
+        index = self.index
+        qvec = None
+        if mode != "lexical":
+            qvec = self.embedder.embed_queries([dense_query(index, query)])[0]
+        return retrieve(index, query, qvec, mode=mode, k=k or self.settings.k, filter=filter)
 
     def ask(
         self,
@@ -99,7 +102,9 @@ class RAG:
         mode = retriever or self.settings.retriever
         index = self.index
         t0 = time.perf_counter()
-        qvec = self.embedder.embed_queries([query])[0]
+        # The answerer compares sentences with the question's vector even when
+        # retrieval is lexical.
+        qvec = self.embedder.embed_queries([dense_query(index, query)])[0]
         hits = retrieve(index, query, qvec if mode != "lexical" else None, mode=mode,
                         k=k or self.settings.k, filter=filter)  # fmt: skip
         t1 = time.perf_counter()

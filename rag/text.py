@@ -87,9 +87,18 @@ _STOPWORD_TEXT = """
 STOPWORDS = frozenset(fold(w) for w in _STOPWORD_TEXT.split())
 
 
-def content_terms(text: str) -> list[str]:
-    """Folded tokens that carry meaning (no stopwords, no single letters)."""
-    return [t for t in folded_tokens(text) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
+def content_terms(text: str, *, folded: bool = True) -> list[str]:
+    """Tokens that carry meaning (no stopwords, no single letters), folded by default.
+
+    >>> content_terms("Triều Tiên gửi bao nhiêu quân?", folded=False)
+    ['triều', 'tiên', 'gửi', 'quân']
+    """
+    out = []
+    for tok in tokenize(text):
+        plain = fold(tok)
+        if plain not in STOPWORDS and (len(plain) > 1 or plain.isdigit()):
+            out.append(plain if folded else tok)
+    return out
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’»)\]]*\s+(?=[\"“‘«(\[]?[^\W_a-zđ]|\d)|\n+")

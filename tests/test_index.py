@@ -16,7 +16,7 @@ from conftest import FakeEmbedder
 
 from rag.config import Settings
 from rag.errors import CorpusError, IndexMismatchError, IndexNotFoundError
-from rag.index import build_index, live_build, load_index, read_manifest
+from rag.index import FORMAT_VERSION, build_index, live_build, load_index, read_manifest
 
 ARTICLES = {
     "nga.txt": "Nga và Triều Tiên ký hiệp ước đối tác chiến lược toàn diện.\n\n"
@@ -171,6 +171,6 @@ def test_manifest_is_plain_json(settings: Settings, fake_embedder: FakeEmbedder)
     build_index(settings, fake_embedder)
     raw = (live_build(settings.index) / "manifest.json").read_text(encoding="utf-8")
     data = json.loads(raw)
-    assert data["format_version"] == 1
+    assert data["format_version"] == FORMAT_VERSION
     assert data["chunking"]["chunk_tokens"] == 32
     assert time.strptime(data["built_at"][:19], "%Y-%m-%dT%H:%M:%S")
