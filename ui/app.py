@@ -70,9 +70,9 @@ QUEUE_SIZE = 64  # beyond this, visitors are told the server is busy
 
 EXAMPLES = [
     "Triều Tiên đã gửi bao nhiêu quân đến hỗ trợ Nga?",
-    "Hiệp ước giữa Nga và Triều Tiên quy định điều gì khi một bên bị tấn công?",
-    "Putin va Tap Can Binh da thao luan ve van de gi?",
-    "Does Russia need a military alliance with China?",
+    "Hiệp ước New START quy định bao nhiêu đầu đạn hạt nhân?",
+    "Nga co can lien minh quan su voi Trung Quoc khong?",
+    "How many North Korean troops were sent to Russia?",
 ]
 
 BUILD_HINT = (
@@ -386,9 +386,10 @@ class ChatService:
             with self._lock:
                 report = self.rag.add_files(files, progress=progress)
         except RagError as exc:
-            return (
-                friendly(exc) + "\n\nKhông tệp nào được thêm; kho bài báo và chỉ mục vẫn như trước."
-            )
+            reason = friendly(exc)
+            for f in files:  # name the file as the person knows it, not its upload path
+                reason = reason.replace(str(f), f.name)
+            return reason + "\n\nKhông tệp nào được thêm; kho bài báo và chỉ mục vẫn như trước."
         names = ", ".join(f"`{f.name}`" for f in files)
         return (
             f"✓ Đã thêm {len(files)} tệp ({names}). Chỉ mục hiện có {report.articles} bài, "
@@ -604,6 +605,14 @@ def build_app(rag_or_settings: RAG | Settings | ChatService) -> gr.Blocks:
             api_visibility="private",
             concurrency_limit=1,
             concurrency_id="index",
+        )
+        # The page is built once; a visitor arriving after an upload must see the corpus as it is.
+        demo.load(
+            lambda: after_change("")[1:],
+            None,
+            corpus_outputs[1:],
+            api_visibility="private",
+            queue=False,
         )
         rebuild_btn.click(
             on_rebuild,

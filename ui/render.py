@@ -180,10 +180,10 @@ def render_article(
     meta = [escape(meta_line(article.date, article.source)), link]
     meta.append(f"<code>{escape(article.id)}</code>")
     return (
-        '<div class="rag-reader">'
+        '<div class="rag-reader"><div class="rag-reader-head">'
         + (f'<div class="rag-reader-label">{escape(label)}</div>' if label else "")
         + f'<h2 class="rag-reader-title">{escape(article.title)}</h2>'
-        + f'<div class="rag-reader-meta">{" · ".join(p for p in meta if p)}</div>'
+        + f'<div class="rag-reader-meta">{" · ".join(p for p in meta if p)}</div></div>'
         + (cut if offset else "")
         + f'<div class="rag-reader-text">{body}</div>'
         + (cut if offset + len(text) < len(article.text) else "")
@@ -267,7 +267,7 @@ def render_card(src: Source, article: Article | None, key: str) -> str:
     )
     quote = f'<blockquote class="rag-card-text">{_card_passage(src)}</blockquote>'
     if article is None:
-        return f'<div class="rag-card">{head}{quote}</div>'
+        return f'<div class="rag-card" data-article="{escape(src.article_id)}">{head}{quote}</div>'
     template_id = f"rag-article-{key}"
     reader = render_article(
         article,
@@ -277,7 +277,8 @@ def render_card(src: Source, article: Article | None, key: str) -> str:
     )
     return (
         f'<div class="rag-card rag-clickable" role="button" tabindex="0" '
-        f'data-rag-open="{template_id}" aria-label="Đọc toàn bài: {escape(src.title)}">'
+        f'data-rag-open="{template_id}" data-article="{escape(src.article_id)}" '
+        f'aria-label="Đọc toàn bài: {escape(src.title)}">'
         f'{head}{quote}<div class="rag-card-more">Đọc toàn bài →</div></div>'
         f'<template id="{template_id}">{reader}</template>'
     )
@@ -317,7 +318,7 @@ def render_sources(answer: Answer, lookup: ArticleLookup) -> str:
         title = "Không có nguồn trả lời được câu hỏi"
         note = "Các bài gần nhất đã xem:" if cards else "Không có đoạn nào khớp với bộ lọc đã chọn."
     return (
-        '<div class="rag-panel">'
+        f'<div class="rag-panel" data-question="{escape(answer.question)}">'
         f'<div class="rag-panel-title">{escape(title)}</div>'
         f'<p class="rag-panel-note">{escape(note)}</p>' + "".join(cards) + "</div>"
     )
