@@ -65,8 +65,8 @@ class Thresholds:
     """When to abstain; calibrated on questions with and without an answer in
     the corpus (``benchmarks/calibrate.py``)."""
 
-    min_coverage: float = 0.55
-    min_similarity: float = 0.80
+    min_coverage: float = 0.30
+    min_similarity: float = 0.855
     # Questions in another language share no words with the passages, so only
     # similarity can speak for them.
     min_similarity_foreign: float = 0.785
@@ -86,7 +86,10 @@ _SOURCE_Q = re.compile(
     r"\b(nguon|hang tin|hang thong tan|theo ai|theo hang|co quan bao|bao nao|to bao nao|"
     r"source|agency|according to)\b"
 )
-_HAS_NUMBER = re.compile(r"\d")
+_HAS_NUMBER = re.compile(
+    r"\d|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu|tỷ|rưỡi)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ class ExtractiveAnswerer:
         self,
         thresholds: Thresholds | None = None,
         max_sentences: int = 3,
-        margin: float = 0.06,
+        margin: float = 0.1,
     ) -> None:
         self.thresholds = thresholds or Thresholds()
         self.max_sentences = max_sentences
@@ -155,10 +158,19 @@ class ExtractiveAnswerer:
         weights, accented = self._weights(question, index)
         terms = index.sentences.terms if accented else index.sentences.folded_terms
         wants_number = bool(_QUANTITY_Q.search(" ".join(tokenize(fold(question)))))
+        titles: dict[str, frozenset[str]] = {}
         scored = []
         for (sid, hit), sim in zip(candidates, sims.tolist()):
+            # A sentence is read in its article's context: what the title says
+            # ("tại Valdai") need not be repeated by the sentence that answers.
+            aid = hit.chunk.article_id
+            if aid not in titles:
+                titles[aid] = frozenset(
+                    content_terms(index.articles[aid].title, folded=not accented)
+                )
             # Meaning first, exact terms second, retrieval rank last.
-            score = sim + 0.35 * _coverage(weights, terms[sid]) + 0.02 / hit.rank
+            coverage = _coverage(weights, terms[sid] | titles[aid])
+            score = sim + 0.35 * coverage + 0.02 / hit.rank
             if wants_number:
                 start, end = index.sentences.start[sid], index.sentences.end[sid]
                 text = index.articles[hit.chunk.article_id].text[start:end]
