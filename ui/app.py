@@ -318,11 +318,7 @@ class ChatService:
     def corpus_stats(self) -> str:
         """One line on what is indexed (markdown)."""
         if self.rag is None:
-            return (
-                f"**Chưa có chỉ mục.** {BUILD_HINT}"
-                if self.problem is None
-                else friendly(self.problem)
-            )
+            return "**Chưa có chỉ mục.** Bấm **Xây dựng lại chỉ mục** để lập chỉ mục các bài báo."
         items = self.rag.articles()
         chunks = sum(n for _, n in items)
         manifest = getattr(self.rag.index, "manifest", {}) or {}
@@ -605,6 +601,7 @@ def build_app(rag_or_settings: RAG | Settings | ChatService) -> gr.Blocks:
             api_visibility="private",
             concurrency_limit=1,
             concurrency_id="index",
+            show_progress_on=[table],
         )
         # The page is built once; a visitor arriving after an upload must see the corpus as it is.
         demo.load(
@@ -621,6 +618,7 @@ def build_app(rag_or_settings: RAG | Settings | ChatService) -> gr.Blocks:
             api_visibility="private",
             concurrency_limit=1,
             concurrency_id="index",
+            show_progress_on=[table],
         )
 
         gr.api(_api(service), api_name="ask")
@@ -699,7 +697,10 @@ def launch_options(settings: Settings) -> dict[str, Any]:
     return {
         "theme": theme,
         "css": (HERE / "style.css").read_text(encoding="utf-8"),
-        "head": f"<script>{(HERE / 'viewer.js').read_text(encoding='utf-8')}</script>",
+        "head": (
+            f"<style>{(HERE / 'reader.css').read_text(encoding='utf-8')}</style>"
+            f"<script>{(HERE / 'viewer.js').read_text(encoding='utf-8')}</script>"
+        ),
         "auth": auth,
         "auth_message": "Đăng nhập để dùng hỏi đáp tin tức." if auth else None,
         "max_file_size": f"{settings.max_upload_mb}mb",
@@ -746,7 +747,10 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
         raise ConfigError(f"Cannot listen on {host}:{port} ({exc}); pass --port N.") from None
     shown = f"[{host}]" if ":" in host else host
     took = time.perf_counter() - started
-    print(f"Web chat ready at http://{shown}:{port} (started in {took:.1f} s)", flush=True)
+    print(
+        f"Web chat ready at http://{shown}:{port} (model and index loaded in {took:.1f} s)",
+        flush=True,
+    )
     try:
         demo.block_thread()
     except KeyboardInterrupt:
