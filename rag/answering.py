@@ -86,8 +86,9 @@ _SOURCE_Q = re.compile(
     r"\b(nguon|hang tin|hang thong tan|theo ai|theo hang|co quan bao|bao nao|to bao nao|"
     r"source|agency|according to)\b"
 )
+NUMBER_BOOST = 0.06
 _HAS_NUMBER = re.compile(
-    r"\d|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu|tỷ|rưỡi)\b",
+    r"\d|\b(hai|bốn|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu|tỷ|rưỡi)\b",
     re.IGNORECASE,
 )
 
@@ -174,7 +175,7 @@ class ExtractiveAnswerer:
             if wants_number:
                 start, end = index.sentences.start[sid], index.sentences.end[sid]
                 text = index.articles[hit.chunk.article_id].text[start:end]
-                score += 0.03 if _HAS_NUMBER.search(text) else 0.0
+                score += NUMBER_BOOST if _HAS_NUMBER.search(text) else 0.0
             scored.append(_Scored(score, sid, hit, sim))
         scored.sort(key=lambda s: -s.score)
         return scored

@@ -23,13 +23,54 @@ from typing import Any
 from .text import fold
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-# Question and function words, so that they are restored even when the corpus
-# never uses them (news rarely asks "bao nhiêu?").
+# Everyday phrases of questions about the news, one per line, so that their
+# words are restored even when a small corpus rarely uses them ("bao nhiêu",
+# "sang"), and rare senses do not win on corpus counts alone.
 _COMMON = """
-ai gì nào đâu sao bao nhiêu bao lâu bao giờ mấy khi nào lúc nào ở đâu thế nào như thế nào
-tại sao vì sao có không đã được của và là cho với trong về từ theo đến những các một người ông
-bà năm ngày tháng tuần giờ nói cho biết gửi đưa ký kết hiệp ước bài báo đăng nguồn tin hãng
-thông tấn vẫn còn máy bay lần thứ đầu tiên cuối cùng gặp điện đàm cứu muốn
+ai là người
+cái gì
+ở đâu
+khi nào
+lúc nào
+bao giờ
+bao lâu
+bao nhiêu người
+bao nhiêu quân
+bao nhiêu tiền
+bao nhiêu năm
+như thế nào
+vì sao
+tại sao
+có không
+đã nói gì về
+cho biết điều gì
+gửi quân sang
+đưa quân sang
+điều quân đến
+binh sĩ quân đội quân sự
+ký hiệp ước
+ký thỏa thuận
+hợp tác kinh tế thương mại
+vẫn tăng
+hội đàm với
+điện đàm với
+cuộc gặp thượng đỉnh
+chuyến thăm
+tuyên bố chung
+phát biểu tại
+máy bay ném bom
+tên lửa hạt nhân
+đầu đạn hạt nhân
+xe tăng
+giá vàng hôm nay
+giá xăng
+thời tiết ngày mai
+đội tuyển bóng đá
+món ăn công thức nấu
+thủ đô của
+bài báo đăng ngày nào
+nguồn tin
+hãng thông tấn
 """
 _COMMON_WEIGHT = 3
 # Bigrams seen fewer times than this are dropped from large corpora.
@@ -46,6 +87,8 @@ class DiacriticRestorer:
         self.bigrams = bigrams
         self.casing = casing
         self._total = sum(unigrams.values()) or 1
+        # Distinct followers of each word, for Witten-Bell smoothing.
+        self._followers: Counter[str] = Counter(pair.split(" ", 1)[0] for pair in bigrams)
         self._by_fold: dict[str, list[str]] = {}
         for word in unigrams:
             self._by_fold.setdefault(fold(word), []).append(word)
@@ -56,8 +99,9 @@ class DiacriticRestorer:
         unigrams: Counter[str] = Counter()
         bigrams: Counter[str] = Counter()
         surface: dict[str, Counter[str]] = {}
-        for text in [*texts, _COMMON]:
-            weight = _COMMON_WEIGHT if text is _COMMON else 1
+        phrases = _COMMON.strip().splitlines()
+        for text in [*texts, *phrases]:
+            weight = _COMMON_WEIGHT if text in phrases else 1
             words = _WORD.findall(text)
             lower = [w.lower() for w in words]
             for w, low in zip(words, lower):
@@ -123,7 +167,10 @@ class DiacriticRestorer:
         uni = (self.unigrams.get(word, 0) + 0.1) / self._total
         if prev is None:
             return math.log(uni)
+        # Witten-Bell: a word followed by many different words ("quân đội",
+        # "quân sự", "quân đến") leaves more room for an unseen follower than one
+        # that is nearly always followed by the same word ("quan hệ").
+        seen = self.unigrams.get(prev, 0)
+        kinds = self._followers.get(prev, 0) + 1
         pair = self.bigrams.get(f"{prev} {word}", 0)
-        # Interpolated bigram: context decides between spellings of one syllable.
-        cond = (pair + 0.1 * uni * 50) / (self.unigrams.get(prev, 0) + 5)
-        return math.log(cond)
+        return math.log((pair + kinds * uni) / (seen + kinds))
