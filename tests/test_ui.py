@@ -226,6 +226,14 @@ def test_respond_passes_earlier_questions_as_history(
     assert "2027" in reply[0].content
 
 
+def test_respond_applies_the_search_options(service: ChatService) -> None:
+    question = "Triều Tiên đã đưa bao nhiêu quân đến Nga?"
+    _, everywhere = service.respond(question, [])
+    _, elsewhere = service.respond(question, [], 5, "hybrid", ["khi"])
+    assert 'data-article="quan"' in everywhere
+    assert 'data-article="quan"' not in elsewhere and 'data-article="khi"' in elsewhere
+
+
 @pytest.mark.parametrize(
     ("question", "options", "expected"),
     [

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from serve_helpers import Server, rag_command, server_env, shared_server
+
+from rag.config import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -67,3 +72,36 @@ def test_ask_endpoint_reports_a_bad_question_in_one_line(client: Client) -> None
 def test_only_the_ask_endpoint_is_documented(client: Client) -> None:
     info = client.view_api(print_info=False, return_format="dict")
     assert list(info["named_endpoints"]) == ["/ask"]
+
+
+def http_status(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> int:
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def test_no_file_outside_the_app_is_served(server: Server) -> None:
+    article = server.corpus / "000_dde0fbfd9b69a8f6.txt"
+    for path in (article, Path("/etc/passwd"), server.index / "CURRENT"):
+        assert path.exists()
+        assert http_status(f"{server.url}gradio_api/file={path}") == 403, path
+
+
+def test_uploads_over_the_size_limit_are_refused(server: Server) -> None:
+    def upload(size: int) -> int:
+        boundary = "rag-test-boundary"
+        head = (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="files"; filename="a.txt"\r\n'
+            "Content-Type: text/plain\r\n\r\n"
+        )
+        body = head.encode() + b"a" * size + f"\r\n--{boundary}--\r\n".encode()
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        return http_status(f"{server.url}gradio_api/upload", body, headers)
+
+    limit = Settings().max_upload_mb * 1024 * 1024  # the server runs with the default limit
+    assert upload(1000) == 200
+    assert upload(limit + 1000) == 413
