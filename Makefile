@@ -34,8 +34,12 @@ browser:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-index: setup
-	$(BIN)/rag index info >/dev/null 2>&1 || $(BIN)/rag index build
+# The index is rebuilt when an article in seeds/ is newer than it (unchanged
+# texts keep their vectors, so this is quick).
+index: setup index/CURRENT
+
+index/CURRENT: $(wildcard seeds/*.txt seeds/*.md seeds/*.jsonl)
+	$(BIN)/rag index build
 
 run: index
 	$(BIN)/rag serve --host $(HOST) --port $(PORT)
