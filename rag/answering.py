@@ -87,6 +87,7 @@ _SOURCE_Q = re.compile(
     r"source|agency|according to)\b"
 )
 NUMBER_BOOST = 0.06
+TIE = 0.03
 _HAS_NUMBER = re.compile(
     r"\d|\b(hai|bốn|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu|tỷ|rưỡi)\b",
     re.IGNORECASE,
@@ -234,7 +235,7 @@ class ExtractiveAnswerer:
             if len(chosen) == self.max_sentences or cand.score < ranked[0].score - self.margin:
                 break
             adds = {t for t in weights if t in terms[cand.sentence] and t not in covered}
-            if adds:
+            if adds or cand.score >= ranked[0].score - TIE:
                 chosen.append(cand)
                 covered |= terms[cand.sentence]
         return chosen

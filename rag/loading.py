@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CorpusError
-from .text import STOPWORDS, fold, normalize, sentence_spans
+from .text import FOLDED_STOPWORDS, fold, normalize, sentence_spans
 from .types import Article
 
 SUFFIXES = (".txt", ".md", ".jsonl")
@@ -528,6 +528,6 @@ def title_from_lead(lead: str, limit: int = TITLE_CHARS) -> str:
         return sentence.rstrip(".").rstrip()
     words = sentence[: limit + 1].split(" ")[:-1] or [sentence[:limit]]
     # "… đã thảo luận về…" reads badly; end on a word that carries meaning.
-    while len(words) > 3 and fold(words[-1].strip(",;:-–—")) in STOPWORDS:
+    while len(words) > 3 and fold(words[-1].strip(",;:-–—")) in FOLDED_STOPWORDS:
         words.pop()
     return " ".join(words).rstrip(" ,;:-–—") + "…"

@@ -71,20 +71,23 @@ def folded_tokens(text: str) -> list[str]:
     return [fold(t) for t in tokenize(text)]
 
 
-# Function words and question words carry no topic; they are ignored when
-# deciding whether a passage really talks about what was asked. Folded forms,
-# so words whose folded form is also a content word (họ/hỗ, bà/ba, năm/nam)
-# are left out.
+# Function words, question words and light verbs carry no topic; they are
+# ignored when deciding whether a passage really talks about what was asked.
+# A question typed with diacritics is matched against these exactly; one typed
+# without them against their folded forms, less those that fold onto a content
+# word (họ/hỗ, năm/nam, lúc/lực, nói/nội).
 _STOPWORD_TEXT = """
     và của là có được các những một trong cho với đã này khi về từ theo đến để tại thì mà
     nhưng cũng như ra vào lại sẽ đang bị do vì nếu rằng hay hoặc nên trên dưới sau trước
     giữa hơn nhiều ít rất đó kia ấy nào gì ai đâu sao bao nhiêu mấy không chưa phải việc
-    người ông anh chị chúng tôi nó lần cái điều bởi vậy thế nhất cùng đều chỉ mới vừa hãy
-    xin hỏi biết hiện nay what who whom which when where why how many much is are was were
-    the a an of in on to for with did does do by from at and or that this about has have
-    had
+    người ông bà anh chị họ chúng tôi ta mình nó lần cái điều bởi vậy thế nhất cùng đều chỉ
+    mới vừa hãy xin hỏi biết hiện nay còn phía muốn làm lúc lên xuống nói năm ngày tháng
+    what who whom which when where why how many much is are was were the a an of in on to
+    for with did does do by from at and or that this about has have had
 """
-STOPWORDS = frozenset(fold(w) for w in _STOPWORD_TEXT.split())
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_FOLD_COLLISIONS = frozenset("ho ba nam con luc noi lam muon minh ta ngay thang".split())
+FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS) - _FOLD_COLLISIONS
 
 
 def content_terms(text: str, *, folded: bool = True) -> list[str]:
@@ -94,9 +97,12 @@ def content_terms(text: str, *, folded: bool = True) -> list[str]:
     ['triều', 'tiên', 'gửi', 'quân']
     """
     out = []
+    accented = fold(text) != text.lower()
     for tok in tokenize(text):
         plain = fold(tok)
-        if plain not in STOPWORDS and (len(plain) > 1 or plain.isdigit()):
+        if len(plain) < 2 and not plain.isdigit():
+            continue
+        if not (tok in STOPWORDS if accented else plain in FOLDED_STOPWORDS):
             out.append(plain if folded else tok)
     return out
 

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable
 
 from ..errors import ConfigError
-from ..text import STOPWORDS, fold, sentence_spans, tokenize
+from ..text import FOLDED_STOPWORDS, fold, sentence_spans, tokenize
 from ..types import Article
 from .qaset import SYNTHETIC, QAItem
 
@@ -47,7 +47,7 @@ _TEMPLATES = ("Có phải {} không?", "{}, đúng không?", "Bài báo nào cho
 _TITLE_TEMPLATE = "Bài báo nào viết về {}?"
 # Common sentence openers that are not names, so their capital can go when the
 # sentence moves inside a question ("Tổng thống Nga..." → "có phải tổng thống Nga...").
-_COMMON_OPENERS = STOPWORDS | _folded_words(
+_COMMON_OPENERS = FOLDED_STOPWORDS | _folded_words(
     "tổng chủ thủ bộ nhà kênh ngày hôm lực quân chính cuộc hai ba các tờ hãng"
 )
 
