@@ -95,6 +95,16 @@ _HAS_NUMBER = re.compile(
 
 
 @dataclass(frozen=True)
+class _Question:
+    """What the answerer reads off a question, once."""
+
+    text: str
+    weights: dict[str, float]  # IDF of each content term
+    accented: bool  # terms are compared with their diacritics
+    wants_number: bool
+
+
+@dataclass(frozen=True)
 class _Scored:
     score: float
     sentence: int
@@ -119,29 +129,43 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.margin = margin
         self._idf_cache: dict[str, tuple[dict[str, float], float]] = {}
+        self._folded_cache: dict[tuple[str, str], str] = {}
 
     def answer(
         self, question: str, hits: Sequence[Hit], qvec: np.ndarray | None, index: Index
     ) -> Draft:
         """Pick sentences, decide whether they answer, and cite them."""
-        ranked = self._rank_sentences(question, hits, qvec, index)
+        q = self._read(question, index)
+        ranked = self._rank_sentences(q, hits, qvec, index)
         if not ranked:
             return Draft(ABSTAIN_MESSAGE, True)
-        if self._abstain(self._evidence(question, ranked[0], index)):
+        if self._abstain(self._evidence(q, ranked[0], index)):
             return Draft(ABSTAIN_MESSAGE, True)
-        return self._compose(question, self._choose(question, ranked, index), index)
+        return self._compose(question, self._choose(q, ranked, index), index)
 
     def evidence(
         self, question: str, hits: Sequence[Hit], qvec: np.ndarray | None, index: Index
     ) -> Evidence | None:
         """The measurements behind the abstain decision (for calibration)."""
-        ranked = self._rank_sentences(question, hits, qvec, index)
-        return self._evidence(question, ranked[0], index) if ranked else None
+        q = self._read(question, index)
+        ranked = self._rank_sentences(q, hits, qvec, index)
+        return self._evidence(q, ranked[0], index) if ranked else None
 
     # --------------------------------------------------------------- scoring
 
+    def _read(self, question: str, index: Index) -> _Question:
+        accented = has_diacritics(question)
+        idf, unseen = self._idf(index, accented)
+        terms = dict.fromkeys(content_terms(question, folded=not accented))
+        return _Question(
+            text=question,
+            weights={t: idf.get(t, unseen) for t in terms},
+            accented=accented,
+            wants_number=bool(_QUANTITY_Q.search(" ".join(tokenize(fold(question))))),
+        )
+
     def _rank_sentences(
-        self, question: str, hits: Sequence[Hit], qvec: np.ndarray | None, index: Index
+        self, q: _Question, hits: Sequence[Hit], qvec: np.ndarray | None, index: Index
     ) -> list[_Scored]:
         candidates: list[tuple[int, Hit]] = []
         seen: set[int] = set()
@@ -157,9 +181,7 @@ class ExtractiveAnswerer:
         else:
             ids = np.array([sid for sid, _ in candidates], dtype=np.int64)
             sims = index.sentences.vectors[ids] @ qvec.astype(np.float32)
-        weights, accented = self._weights(question, index)
-        terms = index.sentences.terms if accented else index.sentences.folded_terms
-        wants_number = bool(_QUANTITY_Q.search(" ".join(tokenize(fold(question)))))
+        terms = index.sentences.terms if q.accented else index.sentences.folded_terms
         titles: dict[str, frozenset[str]] = {}
         scored = []
         for (sid, hit), sim in zip(candidates, sims.tolist()):
@@ -168,25 +190,18 @@ class ExtractiveAnswerer:
             aid = hit.chunk.article_id
             if aid not in titles:
                 titles[aid] = frozenset(
-                    content_terms(index.articles[aid].title, folded=not accented)
+                    content_terms(index.articles[aid].title, folded=not q.accented)
                 )
             # Meaning first, exact terms second, retrieval rank last.
-            coverage = _coverage(weights, terms[sid] | titles[aid])
+            coverage = _coverage(q.weights, terms[sid] | titles[aid])
             score = sim + 0.35 * coverage + 0.02 / hit.rank
-            if wants_number:
+            if q.wants_number:
                 start, end = index.sentences.start[sid], index.sentences.end[sid]
                 text = index.articles[hit.chunk.article_id].text[start:end]
                 score += NUMBER_BOOST if _HAS_NUMBER.search(text) else 0.0
             scored.append(_Scored(score, sid, hit, sim))
         scored.sort(key=lambda s: -s.score)
         return scored
-
-    def _weights(self, question: str, index: Index) -> tuple[dict[str, float], bool]:
-        """IDF weight of each content term of ``question``; whether they are accented."""
-        accented = has_diacritics(question)
-        idf, unseen = self._idf(index, accented)
-        terms = dict.fromkeys(content_terms(question, folded=not accented))
-        return {t: idf.get(t, unseen) for t in terms}, accented
 
     def _idf(self, index: Index, accented: bool) -> tuple[dict[str, float], float]:
         key = f"{index.path}:{accented}"
@@ -199,23 +214,28 @@ class ExtractiveAnswerer:
             self._idf_cache[key] = (idf, math.log((n + 1) / 0.5))
         return self._idf_cache[key]
 
-    def _evidence(self, question: str, best: _Scored, index: Index) -> Evidence:
+    def _evidence(self, q: _Question, best: _Scored, index: Index) -> Evidence:
         article = index.articles[best.hit.chunk.article_id]
         passage = f"{article.title}\n{best.hit.chunk.text}"
-        weights, accented = self._weights(question, index)
-        found = set(content_terms(passage, folded=not accented))
+        found = set(content_terms(passage, folded=not q.accented))
         # Names are looked for in the whole article: a passage may say "ông"
         # where its article said "Tổng thống Putin" a paragraph before.
-        folded_passage = " ".join(tokenize(fold(f"{article.title}\n{article.text}")))
+        folded_article = self._folded_article(index, article)
         missing = tuple(
-            e.text for e in question_entities(question) if not mentions(e, folded_passage)
+            e.text for e in question_entities(q.text) if not mentions(e, folded_article)
         )
         return Evidence(
             similarity=best.similarity,
-            coverage=_coverage(weights, found),
+            coverage=_coverage(q.weights, found),
             missing_entities=missing,
-            vietnamese=looks_vietnamese(question),
+            vietnamese=looks_vietnamese(q.text),
         )
+
+    def _folded_article(self, index: Index, article: Article) -> str:
+        key = (str(index.path), article.id)
+        if key not in self._folded_cache:
+            self._folded_cache[key] = " ".join(tokenize(fold(f"{article.title}\n{article.text}")))
+        return self._folded_cache[key]
 
     def _abstain(self, ev: Evidence) -> bool:
         th = self.thresholds
@@ -225,16 +245,16 @@ class ExtractiveAnswerer:
             return ev.similarity < th.min_similarity_foreign
         return ev.coverage < th.min_coverage or ev.similarity < th.min_similarity
 
-    def _choose(self, question: str, ranked: list[_Scored], index: Index) -> list[_Scored]:
-        """The best sentence, and up to two more that add a question term of their own."""
-        weights, accented = self._weights(question, index)
-        terms = index.sentences.terms if accented else index.sentences.folded_terms
+    def _choose(self, q: _Question, ranked: list[_Scored], index: Index) -> list[_Scored]:
+        """The best sentence, and up to two more close behind that add a question term
+        of their own (or are as good as the best)."""
+        terms = index.sentences.terms if q.accented else index.sentences.folded_terms
         chosen = [ranked[0]]
         covered = set(terms[ranked[0].sentence])
         for cand in ranked[1:]:
             if len(chosen) == self.max_sentences or cand.score < ranked[0].score - self.margin:
                 break
-            adds = {t for t in weights if t in terms[cand.sentence] and t not in covered}
+            adds = {t for t in q.weights if t in terms[cand.sentence] and t not in covered}
             if adds or cand.score >= ranked[0].score - TIE:
                 chosen.append(cand)
                 covered |= terms[cand.sentence]

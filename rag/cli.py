@@ -40,6 +40,30 @@ def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class _ProgressBar:
+    """A tqdm bar on stderr, opened at the first update that knows the total."""
+
+    def __init__(self, desc: str, unit: str, *, enabled: bool) -> None:
+        self._desc, self._unit, self._enabled = desc, unit, enabled
+        self._bar: Any = None
+
+    def update(self, done: int, total: int) -> None:
+        if not self._enabled or not total:
+            return
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit=self._unit, desc=self._desc, file=sys.stderr)
+        self._bar.update(done - self._bar.n)
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
 def corpus_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--corpus (repeatable), --index and --model, shared by every command."""
     fn = click.option(
@@ -88,21 +112,13 @@ def index_build(quiet: bool, **flags: Any) -> None:
 
     settings = _settings(**flags)
     embedder = load_embedder(settings)
-    bar: Any = None
+    with _ProgressBar("Embedding", "text", enabled=not quiet) as bar:
 
-    def progress(stage: str, done: int, total: int) -> None:
-        nonlocal bar
-        if quiet or stage != "embed" or not total:
-            return
-        if bar is None:
-            from tqdm import tqdm
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage == "embed":
+                bar.update(done, total)
 
-            bar = tqdm(total=total, unit="text", desc="Embedding", file=sys.stderr)
-        bar.update(done - bar.n)
-
-    report = build_index(settings, embedder, progress=progress)
-    if bar is not None:
-        bar.close()
+        report = build_index(settings, embedder, progress=progress)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     rate = report.chunks / report.seconds if report.seconds else 0.0
@@ -213,29 +229,16 @@ def evaluate(
     from .pipeline import RAG
 
     app = RAG.open(_settings(**flags))
-    bar: Any = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if quiet or as_json:
-            return
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, unit="q", desc="Evaluating", file=sys.stderr)
-        bar.update(done - bar.n)
-
-    result = run_evaluation(
-        app,
-        qa_path=qa_path,
-        synthetic=synthetic,
-        n_per_article=per_article,
-        retrievers=retrievers,
-        k=k,
-        progress=progress,
-    )
-    if bar is not None:
-        bar.close()
+    with _ProgressBar("Evaluating", "q", enabled=not (quiet or as_json)) as bar:
+        result = run_evaluation(
+            app,
+            qa_path=qa_path,
+            synthetic=synthetic,
+            n_per_article=per_article,
+            retrievers=retrievers,
+            k=k,
+            progress=bar.update,
+        )
     if report_path is not None:
         write_report(result, report_path)
     if as_json:
