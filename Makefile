@@ -34,12 +34,10 @@ browser:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-# The index is rebuilt when an article in seeds/ is newer than it (unchanged
-# texts keep their vectors, so this is quick).
-index: setup index/CURRENT
-
-index/CURRENT: $(wildcard seeds/*.txt seeds/*.md seeds/*.jsonl)
-	$(BIN)/rag index build
+# The index is rebuilt when seeds/ no longer matches it (compared by content:
+# file times after a git checkout say nothing); unchanged texts keep their vectors.
+index: setup
+	$(BIN)/rag index info --check >/dev/null 2>&1 || $(BIN)/rag index build
 
 run: index
 	$(BIN)/rag serve --host $(HOST) --port $(PORT)

@@ -133,15 +133,21 @@ def index_build(quiet: bool, **flags: Any) -> None:
 
 
 @index_group.command("info")
-@click.option("--index", "index", type=click.Path(path_type=Path), default=None)
+@corpus_options
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@click.option(
+    "--check", is_flag=True,
+    help="Exit with status 1 unless the index matches the corpus as it is now.",
+)  # fmt: skip
 @_friendly
-def index_info(as_json: bool, index: Path | None) -> None:
+def index_info(as_json: bool, check: bool, **flags: Any) -> None:
     """What is in the index: articles, chunks, model, when it was built."""
-    from .index import read_manifest
+    from .index import check_up_to_date, read_manifest
 
-    settings = _settings(index=index)
+    settings = _settings(**flags)
     manifest = read_manifest(settings.index)
+    if check:
+        check_up_to_date(settings)
     if as_json:
         click.echo(json.dumps(manifest, ensure_ascii=False, indent=2))
         return

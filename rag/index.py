@@ -284,9 +284,6 @@ def _manifest(
     n_sentences: int,
     warnings: Sequence[str],
 ) -> dict[str, Any]:
-    corpus_hash = hashlib.sha256()
-    for a in articles:
-        corpus_hash.update(json.dumps(a.to_dict(), ensure_ascii=False, sort_keys=True).encode())
     return {
         "format_version": FORMAT_VERSION,
         "package_version": __version__,
@@ -307,7 +304,7 @@ def _manifest(
         },
         "corpus": {
             "folders": [str(p) for p in settings.corpus],
-            "fingerprint": corpus_hash.hexdigest(),
+            "fingerprint": corpus_fingerprint(articles),
             "warnings": list(warnings),
         },
         "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": n_sentences},
@@ -319,6 +316,33 @@ def _manifest(
             "b": 0.75,
         },
     }
+
+
+def corpus_fingerprint(articles: Sequence[Article]) -> str:
+    """sha256 over every article's text and metadata, in corpus order."""
+    digest = hashlib.sha256()
+    for a in articles:
+        digest.update(json.dumps(a.to_dict(), ensure_ascii=False, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def check_up_to_date(settings: Settings) -> None:
+    """Raise IndexMismatchError unless the index was built from the corpus as it is now,
+    with the same chunking; reads the corpus and the manifest, not the model."""
+    manifest = read_manifest(settings.index)
+    chunking = manifest.get("chunking", {})
+    current = (
+        manifest.get("format_version") == FORMAT_VERSION
+        and chunking.get("chunk_tokens") == settings.chunk_tokens
+        and chunking.get("chunk_overlap") == settings.chunk_overlap
+        and manifest.get("corpus", {}).get("fingerprint")
+        == corpus_fingerprint(load_corpus(settings.corpus).articles)
+    )
+    if not current:
+        raise IndexMismatchError(
+            f"Index in {_display(settings.index)} is out of date with the corpus or the "
+            "settings. Rebuild it with: rag index build"
+        )
 
 
 def _write_build(

@@ -143,3 +143,14 @@ def test_cli_bad_flag_value_is_one_line(cli_env: dict[str, str]) -> None:
     result = CliRunner().invoke(cli, ["ask", "x"], env=bad_env)
     assert result.exit_code == 1
     assert result.output.strip() == "Error: RAG_K must be an integer, got 'many'."
+
+
+def test_cli_index_check_follows_the_corpus(cli_env: dict[str, str], settings: Settings) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["index", "build", "-q"], env=cli_env).exit_code == 0
+    fresh = runner.invoke(cli, ["index", "info", "--check"], env=cli_env)
+    assert fresh.exit_code == 0, fresh.output
+    (settings.corpus[0] / "moi.txt").write_text("Một bài báo mới về Alaska.", encoding="utf-8")
+    stale = runner.invoke(cli, ["index", "info", "--check"], env=cli_env)
+    assert stale.exit_code == 1
+    assert "out of date" in stale.output and "rag index build" in stale.output
