@@ -45,6 +45,14 @@ _ALIAS_GROUPS = [
     "lien hop quoc|united nations|un",
     "nato|to chuc hiep uoc bac dai tay duong",
     "viet nam|vietnam",
+    "ban dao trieu tien|korean peninsula",
+    "dong bac a|northeast asia|north east asia",
+    "dong nam a|southeast asia|south east asia",
+    "chau a|asia|asian",
+    "chau au|europe|european",
+    "trung dong|middle east",
+    "bac cuc|arctic",
+    "thai binh duong|pacific",
 ]
 _ALIASES: dict[str, tuple[str, ...]] = {}
 for _group in _ALIAS_GROUPS:
@@ -52,7 +60,8 @@ for _group in _ALIAS_GROUPS:
     for _name in _names:
         _ALIASES[_name] = _names
 
-# Capitalised words that are not names: question words, months, weekdays.
+# Capitalised words that are not names: question words, months, weekdays. A
+# capitalised word right after "tháng" is a month ("tháng Giêng", "tháng Năm").
 _NOT_NAMES = frozenset(
     """
     which what who whom whose when where why how is are was were did does do can could will
@@ -119,7 +128,7 @@ def _capitalised_runs(question: str) -> list[str]:
         word = match.group(0).strip("\"'“”‘’«»()[]?!.,:;")
         if word.endswith(("'s", "’s")):
             word = word[:-2]
-        capital = bool(word) and word[0].isupper()
+        capital = bool(word) and word[0].isupper() and not _after_month(question, match)
         if capital and runs and runs[-1] and _continues(question, match):
             runs[-1] = f"{runs[-1]} {word}"
         elif capital:
@@ -127,6 +136,19 @@ def _capitalised_runs(question: str) -> list[str]:
         else:
             runs.append("")
     return [r for r in runs if r]
+
+
+_MONTH_WORDS = frozenset("giêng chạp một hai ba tư bốn năm sáu bảy tám chín mười".split())
+
+
+def _after_month(question: str, match: re.Match[str]) -> bool:
+    """True for the words of a month's name: "tháng Giêng", "tháng Mười Hai"."""
+    if match.group(0).lower().strip(",.;:?!") not in _MONTH_WORDS:
+        return False
+    before = question[: match.start()].split()
+    while before and before[-1].lower() in _MONTH_WORDS:
+        before.pop()
+    return bool(before) and before[-1].lower() == "tháng"
 
 
 def _continues(question: str, match: re.Match[str]) -> bool:
