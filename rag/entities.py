@@ -60,8 +60,8 @@ for _group in _ALIAS_GROUPS:
     for _name in _names:
         _ALIASES[_name] = _names
 
-# Capitalised words that are not names: question words, months, weekdays. A
-# capitalised word right after "tháng" is a month ("tháng Giêng", "tháng Năm").
+# Capitalised words that are not names: question words, months, weekdays. Vietnamese
+# month names ("tháng Giêng", "tháng Mười Hai") are caught by _month_word.
 _NOT_NAMES = frozenset(
     """
     which what who whom whose when where why how is are was were did does do can could will
@@ -128,7 +128,8 @@ def _capitalised_runs(question: str) -> list[str]:
         word = match.group(0).strip("\"'“”‘’«»()[]?!.,:;")
         if word.endswith(("'s", "’s")):
             word = word[:-2]
-        capital = bool(word) and word[0].isupper() and not _after_month(question, match)
+        capital = bool(word) and word[0].isupper()
+        capital = capital and not _month_word(word, question[: match.start()])
         if capital and runs and runs[-1] and _continues(question, match):
             runs[-1] = f"{runs[-1]} {word}"
         elif capital:
@@ -141,11 +142,11 @@ def _capitalised_runs(question: str) -> list[str]:
 _MONTH_WORDS = frozenset("giêng chạp một hai ba tư bốn năm sáu bảy tám chín mười".split())
 
 
-def _after_month(question: str, match: re.Match[str]) -> bool:
-    """True for the words of a month's name: "tháng Giêng", "tháng Mười Hai"."""
-    if match.group(0).lower().strip(",.;:?!") not in _MONTH_WORDS:
+def _month_word(word: str, before_text: str) -> bool:
+    """True for a word of a month's name: "Giêng" in "tháng Giêng", "Hai" in "tháng Mười Hai"."""
+    if word.lower() not in _MONTH_WORDS:
         return False
-    before = question[: match.start()].split()
+    before = before_text.split()
     while before and before[-1].lower() in _MONTH_WORDS:
         before.pop()
     return bool(before) and before[-1].lower() == "tháng"
