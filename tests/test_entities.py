@@ -28,7 +28,7 @@ def test_a_capitalised_word_after_a_month_is_still_a_name() -> None:
 
 
 def test_an_english_region_matches_its_vietnamese_name() -> None:
-    (region,) = [e for e in question_entities("What threatens Northeast Asia?")]
+    (region,) = question_entities("What threatens Northeast Asia?")
     passage = " ".join(tokenize(fold("đe dọa tất cả các nước Đông Bắc Á.")))
     assert mentions(region, passage)
     assert not mentions(region, " ".join(tokenize(fold("các nước Đông Nam Á"))))
