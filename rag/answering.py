@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -170,7 +169,7 @@ class ExtractiveAnswerer:
         candidates: list[tuple[int, Hit]] = []
         seen: set[int] = set()
         for hit in hits:
-            for sid in index.chunk_sentences[index.chunk_position[hit.chunk.id]].tolist():
+            for sid in index.chunk_sentence_ids(hit.chunk.id):
                 if sid not in seen:
                     seen.add(sid)
                     candidates.append((sid, hit))
@@ -179,9 +178,8 @@ class ExtractiveAnswerer:
         if qvec is None:
             sims = np.zeros(len(candidates), dtype=np.float32)
         else:
-            ids = np.array([sid for sid, _ in candidates], dtype=np.int64)
-            sims = index.sentences.vectors[ids] @ qvec.astype(np.float32)
-        terms = index.sentences.terms if q.accented else index.sentences.folded_terms
+            ids = [sid for sid, _ in candidates]
+            sims = index.sentence_vectors(ids) @ qvec.astype(np.float32)
         titles: dict[str, frozenset[str]] = {}
         scored = []
         for (sid, hit), sim in zip(candidates, sims.tolist()):
@@ -190,32 +188,30 @@ class ExtractiveAnswerer:
             aid = hit.chunk.article_id
             if aid not in titles:
                 titles[aid] = frozenset(
-                    content_terms(index.articles[aid].title, folded=not q.accented)
+                    content_terms(index.article(aid).title, folded=not q.accented)
                 )
             # Meaning first, exact terms second, retrieval rank last.
-            coverage = _coverage(q.weights, terms[sid] | titles[aid])
+            coverage = _coverage(
+                q.weights, index.sentence_terms(sid, folded=not q.accented) | titles[aid]
+            )
             score = sim + 0.35 * coverage + 0.02 / hit.rank
             if q.wants_number:
-                start, end = index.sentences.start[sid], index.sentences.end[sid]
-                text = index.articles[hit.chunk.article_id].text[start:end]
+                text = index.sentence_text(sid)
                 score += NUMBER_BOOST if _HAS_NUMBER.search(text) else 0.0
             scored.append(_Scored(score, sid, hit, sim))
         scored.sort(key=lambda s: -s.score)
         return scored
 
     def _idf(self, index: Index, accented: bool) -> tuple[dict[str, float], float]:
-        key = f"{index.path}:{accented}"
+        key = f"{index.key}:{accented}"
         if key not in self._idf_cache:
-            df: Counter[str] = Counter()
-            for terms in index.sentences.terms if accented else index.sentences.folded_terms:
-                df.update(terms)
-            n = len(index.sentences.terms)
+            df, n = index.sentence_document_frequency(folded=not accented)
             idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
             self._idf_cache[key] = (idf, math.log((n + 1) / 0.5))
         return self._idf_cache[key]
 
     def _evidence(self, q: _Question, best: _Scored, index: Index) -> Evidence:
-        article = index.articles[best.hit.chunk.article_id]
+        article = index.article(best.hit.chunk.article_id)
         passage = f"{article.title}\n{best.hit.chunk.text}"
         found = set(content_terms(passage, folded=not q.accented))
         # Names are looked for in the whole article: a passage may say "ông"
@@ -232,7 +228,7 @@ class ExtractiveAnswerer:
         )
 
     def _folded_article(self, index: Index, article: Article) -> str:
-        key = (str(index.path), article.id)
+        key = (index.key, article.id)
         if key not in self._folded_cache:
             self._folded_cache[key] = " ".join(tokenize(fold(f"{article.title}\n{article.text}")))
         return self._folded_cache[key]
@@ -248,16 +244,17 @@ class ExtractiveAnswerer:
     def _choose(self, q: _Question, ranked: list[_Scored], index: Index) -> list[_Scored]:
         """The best sentence, and up to two more close behind that add a question term
         of their own (or are as good as the best)."""
-        terms = index.sentences.terms if q.accented else index.sentences.folded_terms
+        folded = not q.accented
         chosen = [ranked[0]]
-        covered = set(terms[ranked[0].sentence])
+        covered = set(index.sentence_terms(ranked[0].sentence, folded=folded))
         for cand in ranked[1:]:
             if len(chosen) == self.max_sentences or cand.score < ranked[0].score - self.margin:
                 break
-            adds = {t for t in q.weights if t in terms[cand.sentence] and t not in covered}
+            terms = index.sentence_terms(cand.sentence, folded=folded)
+            adds = {t for t in q.weights if t in terms and t not in covered}
             if adds or cand.score >= ranked[0].score - TIE:
                 chosen.append(cand)
-                covered |= terms[cand.sentence]
+                covered |= terms
         return chosen
 
     # ----------------------------------------------------------- composing
@@ -271,20 +268,17 @@ class ExtractiveAnswerer:
             cid = c.hit.chunk.id
             numbers.setdefault(cid, len(numbers) + 1)
             hits[cid] = c.hit
-            spans.setdefault(cid, []).append(
-                (int(index.sentences.start[c.sentence]), int(index.sentences.end[c.sentence]))
-            )
+            _, start, end = index.sentence_span(c.sentence)
+            spans.setdefault(cid, []).append((start, end))
         parts = []
         for c in sorted(chosen, key=lambda c: (numbers[c.hit.chunk.id], c.sentence)):
-            article = index.articles[c.hit.chunk.article_id]
-            start, end = index.sentences.start[c.sentence], index.sentences.end[c.sentence]
-            parts.append(f"{article.text[start:end]} [{numbers[c.hit.chunk.id]}]")
-        lead = _metadata_lead(question, index.articles[chosen[0].hit.chunk.article_id])
+            parts.append(f"{index.sentence_text(c.sentence)} [{numbers[c.hit.chunk.id]}]")
+        lead = _metadata_lead(question, index.article(chosen[0].hit.chunk.article_id))
         text = " ".join(([lead] if lead else []) + parts)
         citations = []
         for chunk_id, n in numbers.items():
             hit = hits[chunk_id]
-            article = index.articles[hit.chunk.article_id]
+            article = index.article(hit.chunk.article_id)
             citations.append(
                 Citation(
                     n=n,

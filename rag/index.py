@@ -29,6 +29,7 @@ import os
 import shutil
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -129,9 +130,58 @@ class Index:
         position = {a.id: i for i, a in enumerate(articles)}
         self.chunk_article = np.array([position[c.article_id] for c in chunks], dtype=np.int32)
         self.chunk_counts = np.bincount(self.chunk_article, minlength=len(articles))
+        self._df: dict[str, dict[str, int]] = {}
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    # The read API below is what answering (and any other consumer outside
+    # retrieval) uses; storage backends keep it whatever they hold inside.
+
+    @property
+    def key(self) -> str:
+        """Identifies this loaded state of the index (for caches keyed by it)."""
+        return str(self.path)
+
+    def article(self, article_id: str) -> Article:
+        """The article ``article_id``; KeyError if the index does not hold it."""
+        return self.articles[article_id]
+
+    def chunk_sentence_ids(self, chunk_id: str) -> list[int]:
+        """Ids of the sentences inside chunk ``chunk_id``, in article order."""
+        ids: list[int] = self.chunk_sentences[self.chunk_position[chunk_id]].tolist()
+        return ids
+
+    def sentence_vectors(self, sentence_ids: Sequence[int]) -> np.ndarray:
+        """``(len(sentence_ids), dim)`` normalised float32 vectors."""
+        vecs: np.ndarray = self.sentences.vectors[np.asarray(sentence_ids, dtype=np.int64)]
+        return vecs
+
+    def sentence_span(self, sentence_id: int) -> tuple[str, int, int]:
+        """``(article_id, start, end)`` of a sentence in its article's text."""
+        article = self.article_list[int(self.sentences.article[sentence_id])]
+        start, end = self.sentences.start[sentence_id], self.sentences.end[sentence_id]
+        return article.id, int(start), int(end)
+
+    def sentence_text(self, sentence_id: int) -> str:
+        """The text of one sentence."""
+        article_id, start, end = self.sentence_span(sentence_id)
+        return self.articles[article_id].text[start:end]
+
+    def sentence_terms(self, sentence_id: int, *, folded: bool) -> frozenset[str]:
+        """Content terms of a sentence, as written or folded (no diacritics)."""
+        terms = self.sentences.folded_terms if folded else self.sentences.terms
+        return terms[sentence_id]
+
+    def sentence_document_frequency(self, *, folded: bool) -> tuple[dict[str, int], int]:
+        """How many sentences hold each content term, and how many sentences there are."""
+        key = "folded" if folded else "accented"
+        if key not in self._df:
+            df: Counter[str] = Counter()
+            for terms in self.sentences.folded_terms if folded else self.sentences.terms:
+                df.update(terms)
+            self._df[key] = dict(df)
+        return self._df[key], len(self.sentences.terms)
 
     def sentence_chunks(self, sentence_ids: np.ndarray) -> np.ndarray:
         """Positions of the chunks holding any of ``sentence_ids``."""
